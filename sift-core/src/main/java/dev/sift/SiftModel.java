@@ -1,0 +1,152 @@
+package dev.sift;
+
+import dev.sift.batching.BatchPlanner;
+import dev.sift.engine.EngineOptions;
+import dev.sift.engine.OnnxEngine;
+import dev.sift.model.ModelLoader;
+import dev.sift.model.ModelOptions;
+import dev.sift.model.ModelSpec;
+import dev.sift.model.ModelTask;
+import dev.sift.scoring.Classification;
+import dev.sift.scoring.PairScores;
+import dev.sift.scoring.RankedDocument;
+import dev.sift.scoring.ScoreOptions;
+import dev.sift.scoring.Scorer;
+import dev.sift.scoring.TextPair;
+import dev.sift.tokenize.TextTokenizer;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+
+/**
+ * A model opened for in-process scoring: the Java API of Sift.
+ *
+ * <pre>{@code
+ * try (SiftModel model = SiftModel.open(Path.of("models/bge-reranker-base"))) {
+ *     List<RankedDocument> top = model.rerank("What is the capital of France?", documents, 3);
+ * }
+ * }</pre>
+ *
+ * <p>Thread-safe: any number of threads may score at once; inference runs on the model's own bounded pool of
+ * platform threads, so virtual threads may call it freely.
+ */
+public final class SiftModel implements AutoCloseable {
+
+    /** Batches of at most this many inputs, */
+    static final int DEFAULT_MAX_BATCH_SIZE = 32;
+    /** and at most this many padded tokens. */
+    static final int DEFAULT_MAX_BATCH_TOKENS = 16_384;
+
+    private final ModelSpec spec;
+    private final TextTokenizer tokenizer;
+    private final OnnxEngine engine;
+    private final Scorer scorer;
+
+    private SiftModel(ModelSpec spec, TextTokenizer tokenizer, OnnxEngine engine, Scorer scorer) {
+        this.spec = spec;
+        this.tokenizer = tokenizer;
+        this.engine = engine;
+        this.scorer = scorer;
+    }
+
+    /** Opens a model folder in Hugging Face layout with default options. */
+    public static SiftModel open(Path directory) {
+        return open(directory, ModelOptions.defaults(), EngineOptions.defaults());
+    }
+
+    /**
+     * Opens and warms up a model.
+     *
+     * @throws dev.sift.model.ModelException naming what is missing or unsupported
+     */
+    public static SiftModel open(Path directory, ModelOptions modelOptions, EngineOptions engineOptions) {
+        ModelSpec spec = ModelLoader.load(directory, modelOptions);
+        TextTokenizer tokenizer = TextTokenizer.open(spec.tokenizerFile(), spec.maxLength());
+        OnnxEngine engine = null;
+        try {
+            engine = OnnxEngine.open(spec.onnxFile(), engineOptions);
+            Scorer scorer = Scorer.create(spec, tokenizer, engine,
+                    new BatchPlanner(DEFAULT_MAX_BATCH_SIZE, DEFAULT_MAX_BATCH_TOKENS));
+            SiftModel model = new SiftModel(spec, tokenizer, engine, scorer);
+            model.warmUp();
+            return model;
+        } catch (RuntimeException e) {
+            if (engine != null) engine.close();
+            tokenizer.close();
+            throw e;
+        }
+    }
+
+    /** One small batch through the whole path, so that the first request pays no initialisation cost. */
+    private void warmUp() {
+        List<TextPair> pairs = List.of(new TextPair("warm up", "warm up the model"));
+        if (spec.canScore()) score(pairs, ScoreOptions.DEFAULT);
+        else classify(pairs, ScoreOptions.DEFAULT);
+    }
+
+    public ModelSpec spec() {
+        return spec;
+    }
+
+    /**
+     * Scores pairs: the activated logit of a cross-encoder, or the cosine of two embeddings.
+     *
+     * @throws UnsupportedOperationException if the model is a multi-label classifier
+     * @throws dev.sift.scoring.InputTooLongException if an input is over-long and truncation is off
+     */
+    public PairScores score(List<TextPair> pairs, ScoreOptions options) {
+        if (!spec.canScore()) {
+            throw new UnsupportedOperationException("model " + spec.directory() + " is a " + spec.numLabels()
+                    + "-label classifier; scoring needs a one-label cross-encoder or an embedding model");
+        }
+        return scorer.score(pairs, options);
+    }
+
+    /** Scores each document against the query, in document order, truncating as needed. */
+    public double[] score(String query, List<String> documents) {
+        List<TextPair> pairs = new ArrayList<>(documents.size());
+        for (String d : documents) pairs.add(new TextPair(query, d));
+        return score(pairs, ScoreOptions.DEFAULT).scores();
+    }
+
+    /**
+     * Orders documents by relevance to the query, best first; equal scores keep document order.
+     *
+     * @param topN how many to return; zero or negative returns all
+     */
+    public List<RankedDocument> rerank(String query, List<String> documents, int topN) {
+        return rank(documents, score(query, documents), topN);
+    }
+
+    /** Sorts scored documents best first, ties in document order, and keeps the first {@code topN} (all if <= 0). */
+    public static List<RankedDocument> rank(List<String> documents, double[] scores, int topN) {
+        List<RankedDocument> ranked = new ArrayList<>(documents.size());
+        for (int i = 0; i < documents.size(); i++) ranked.add(new RankedDocument(i, documents.get(i), scores[i]));
+        // List.sort is stable, so ties stay in ascending index order, as Python's sorted(reverse=True) leaves them.
+        ranked.sort(Comparator.comparingDouble(RankedDocument::score).reversed());
+        return topN > 0 && topN < ranked.size() ? List.copyOf(ranked.subList(0, topN)) : ranked;
+    }
+
+    /** Runs a sequence classifier on pairs and returns its logits and label probabilities. */
+    public Classification classify(List<TextPair> pairs, ScoreOptions options) {
+        if (spec.task() == ModelTask.EMBEDDING) {
+            throw new UnsupportedOperationException("model " + spec.directory() + " is an embedding model, not a classifier");
+        }
+        return scorer.classify(pairs, options);
+    }
+
+    /** Embeds texts with an embedding model's pooling and normalisation. */
+    public float[][] embed(List<String> texts, ScoreOptions options) {
+        if (spec.task() != ModelTask.EMBEDDING) {
+            throw new UnsupportedOperationException("model " + spec.directory() + " is not an embedding model");
+        }
+        return scorer.embed(texts, options);
+    }
+
+    @Override
+    public void close() {
+        engine.close();
+        tokenizer.close();
+    }
+}

@@ -1,0 +1,58 @@
+package dev.sift.engine;
+
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.LongBuffer;
+
+/**
+ * Direct input buffers owned by one inference thread and reused from batch to batch, so that ONNX Runtime reads
+ * the ids in place and no per-batch native allocation is made. They only ever grow.
+ */
+final class InputBuffers {
+    private LongBuffer ids = allocate(0);
+    private LongBuffer mask = allocate(0);
+    private LongBuffer types = allocate(0);
+
+    /** Lays the rows out as a [rows, width] batch, right-padded. */
+    void fill(long[][] rowIds, long[][] rowTypes, int width, long padId) {
+        int size = rowIds.length * width;
+        if (ids.capacity() < size) {
+            int capacity = Math.max(size, ids.capacity() * 2);
+            ids = allocate(capacity);
+            mask = allocate(capacity);
+            types = allocate(capacity);
+        }
+        ids.clear();
+        mask.clear();
+        types.clear();
+        for (int r = 0; r < rowIds.length; r++) {
+            long[] row = rowIds[r];
+            long[] rowType = rowTypes == null ? null : rowTypes[r];
+            for (int c = 0; c < width; c++) {
+                boolean real = c < row.length;
+                ids.put(real ? row[c] : padId);
+                mask.put(real ? 1L : 0L);
+                types.put(real && rowType != null ? rowType[c] : 0L);
+            }
+        }
+        ids.flip();
+        mask.flip();
+        types.flip();
+    }
+
+    LongBuffer ids() {
+        return ids;
+    }
+
+    LongBuffer mask() {
+        return mask;
+    }
+
+    LongBuffer types() {
+        return types;
+    }
+
+    private static LongBuffer allocate(int longs) {
+        return ByteBuffer.allocateDirect(longs * Long.BYTES).order(ByteOrder.nativeOrder()).asLongBuffer();
+    }
+}

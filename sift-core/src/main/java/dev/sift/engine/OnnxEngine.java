@@ -1,0 +1,161 @@
+package dev.sift.engine;
+
+import ai.onnxruntime.NodeInfo;
+import ai.onnxruntime.OnnxJavaType;
+import ai.onnxruntime.OnnxTensor;
+import ai.onnxruntime.OrtEnvironment;
+import ai.onnxruntime.OrtException;
+import ai.onnxruntime.OrtSession;
+import ai.onnxruntime.TensorInfo;
+import dev.sift.model.ModelException;
+import java.nio.FloatBuffer;
+import java.nio.file.Path;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * One shared {@link OrtSession} for a model, run on a bounded pool of platform threads. Callers (virtual
+ * threads included) never enter native code: they hand over token ids and wait on a future.
+ */
+public final class OnnxEngine implements AutoCloseable {
+
+    static final String INPUT_IDS = "input_ids";
+    static final String ATTENTION_MASK = "attention_mask";
+    static final String TOKEN_TYPE_IDS = "token_type_ids";
+    private static final Set<String> KNOWN_INPUTS = Set.of(INPUT_IDS, ATTENTION_MASK, TOKEN_TYPE_IDS);
+
+    private final OrtEnvironment env;
+    private final OrtSession session;
+    private final ExecutorService workers;
+    private final ThreadLocal<InputBuffers> buffers = ThreadLocal.withInitial(InputBuffers::new);
+    private final boolean takesAttentionMask;
+    private final boolean takesTokenTypes;
+    private final Map<String, Integer> outputRanks;
+
+    private OnnxEngine(OrtEnvironment env, OrtSession session, ExecutorService workers,
+                       Set<String> inputs, Map<String, Integer> outputRanks) {
+        this.env = env;
+        this.session = session;
+        this.workers = workers;
+        this.takesAttentionMask = inputs.contains(ATTENTION_MASK);
+        this.takesTokenTypes = inputs.contains(TOKEN_TYPE_IDS);
+        this.outputRanks = outputRanks;
+    }
+
+    public static OnnxEngine open(Path onnxFile, EngineOptions options) {
+        OrtEnvironment env = OrtEnvironment.getEnvironment();
+        OrtSession session;
+        try (OrtSession.SessionOptions so = new OrtSession.SessionOptions()) {
+            so.setOptimizationLevel(OrtSession.SessionOptions.OptLevel.ALL_OPT);
+            so.setExecutionMode(OrtSession.SessionOptions.ExecutionMode.SEQUENTIAL);
+            so.setIntraOpNumThreads(options.intraOpThreads());
+            so.setInterOpNumThreads(1);
+            // Idle ORT threads otherwise spin and burn CPU between requests on a shared server.
+            so.addConfigEntry("session.intra_op.allow_spinning", "0");
+            session = env.createSession(onnxFile.toString(), so);
+        } catch (OrtException e) {
+            throw new ModelException("cannot load ONNX graph " + onnxFile + ": " + e.getMessage(), e);
+        }
+        try {
+            Map<String, NodeInfo> inputInfo = session.getInputInfo();
+            List<String> unknown = inputInfo.keySet().stream().filter(n -> !KNOWN_INPUTS.contains(n)).sorted().toList();
+            if (!inputInfo.containsKey(INPUT_IDS) || !unknown.isEmpty()) {
+                throw new ModelException("ONNX graph " + onnxFile + " takes inputs " + inputInfo.keySet()
+                        + "; Sift feeds input_ids, attention_mask and token_type_ids"
+                        + (unknown.isEmpty() ? "" : " and cannot supply " + unknown));
+            }
+            for (var input : inputInfo.entrySet()) {
+                if (!(input.getValue().getInfo() instanceof TensorInfo t) || t.type != OnnxJavaType.INT64) {
+                    throw new ModelException("ONNX graph " + onnxFile + " input " + input.getKey()
+                            + " is " + input.getValue().getInfo() + "; Sift feeds int64 tensors");
+                }
+            }
+            Map<String, Integer> outputRanks = new LinkedHashMap<>();
+            for (var output : session.getOutputInfo().entrySet()) {
+                if (output.getValue().getInfo() instanceof TensorInfo t && t.type == OnnxJavaType.FLOAT) {
+                    outputRanks.put(output.getKey(), t.getShape().length);
+                }
+            }
+            ExecutorService pool = Executors.newFixedThreadPool(options.workers(),
+                    Thread.ofPlatform().name("sift-inference-", 0).daemon(true).factory());
+            return new OnnxEngine(env, session, pool, inputInfo.keySet(), outputRanks);
+        } catch (OrtException | RuntimeException e) {
+            closeQuietly(session);
+            if (e instanceof ModelException m) throw m;
+            throw new ModelException("cannot read ONNX graph " + onnxFile + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** Float outputs of the graph by name, with their rank (2 for logits, 3 for per-token states). */
+    public Map<String, Integer> outputRanks() {
+        return outputRanks;
+    }
+
+    public boolean takesTokenTypes() {
+        return takesTokenTypes;
+    }
+
+    /**
+     * Runs one batch on an inference thread: the rows are right-padded with {@code padId} to the longest, and
+     * only {@code outputName} is fetched.
+     */
+    public CompletableFuture<Output> run(long[][] ids, long[][] typeIds, long padId, String outputName) {
+        return CompletableFuture.supplyAsync(() -> runNow(ids, typeIds, padId, outputName), workers);
+    }
+
+    private Output runNow(long[][] ids, long[][] typeIds, long padId, String outputName) {
+        int width = 0;
+        for (long[] row : ids) width = Math.max(width, row.length);
+        long[] shape = {ids.length, width};
+        InputBuffers in = buffers.get();
+        in.fill(ids, takesTokenTypes ? typeIds : null, width, padId);
+        Map<String, OnnxTensor> inputs = new HashMap<>(4);
+        try {
+            inputs.put(INPUT_IDS, OnnxTensor.createTensor(env, in.ids(), shape));
+            if (takesAttentionMask) inputs.put(ATTENTION_MASK, OnnxTensor.createTensor(env, in.mask(), shape));
+            if (takesTokenTypes) inputs.put(TOKEN_TYPE_IDS, OnnxTensor.createTensor(env, in.types(), shape));
+            try (OrtSession.Result result = session.run(inputs, Set.of(outputName))) {
+                OnnxTensor out = (OnnxTensor) result.get(0);
+                long[] outShape = out.getInfo().getShape();
+                FloatBuffer values = out.getFloatBuffer();
+                float[] data = new float[values.remaining()];
+                values.get(data);
+                int[] dims = new int[outShape.length];
+                for (int i = 0; i < dims.length; i++) dims[i] = Math.toIntExact(outShape[i]);
+                return new Output(data, dims);
+            }
+        } catch (OrtException e) {
+            throw new IllegalStateException("ONNX Runtime failed on a batch of " + ids.length + "x" + width + ": "
+                    + e.getMessage(), e);
+        } finally {
+            inputs.values().forEach(OnnxTensor::close);
+        }
+    }
+
+    /** Waits for running batches to finish before the native session is freed. */
+    @Override
+    public void close() {
+        workers.shutdown();
+        try {
+            if (!workers.awaitTermination(60, TimeUnit.SECONDS)) workers.shutdownNow();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        closeQuietly(session);
+    }
+
+    private static void closeQuietly(OrtSession session) {
+        try {
+            session.close();
+        } catch (OrtException ignored) {
+            // Closing is best effort; the process may be exiting.
+        }
+    }
+}

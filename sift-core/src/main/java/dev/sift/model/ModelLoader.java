@@ -1,0 +1,207 @@
+package dev.sift.model;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.stream.Stream;
+
+/**
+ * Reads a model folder in Hugging Face layout (config.json, tokenizer files, the sentence-transformers files
+ * when present, an ONNX graph) into a {@link ModelSpec}. Every refusal names the file or setting at fault.
+ */
+public final class ModelLoader {
+
+    /** Families whose position ids start after the padding index (RoBERTa's create_position_ids). */
+    private static final Set<String> PADDING_OFFSET_POSITIONS =
+            Set.of("roberta", "xlm-roberta", "xlm-roberta-xl", "camembert", "mpnet");
+
+    /** transformers writes this (int(1e30)) for "no limit" in tokenizer_config.json. */
+    private static final double NO_TOKENIZER_LIMIT = 1e6;
+
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    private ModelLoader() {}
+
+    public static ModelSpec load(Path directory, ModelOptions options) {
+        Path dir = directory.toAbsolutePath().normalize();
+        if (!Files.isDirectory(dir)) {
+            throw new ModelException("model folder not found: " + dir);
+        }
+        JsonNode config = readJson(dir.resolve("config.json"), true);
+        String architecture = architecture(config, dir);
+        String modelType = config.path("model_type").asText("");
+
+        Path tokenizerFile = dir.resolve("tokenizer.json");
+        if (!Files.isRegularFile(tokenizerFile)) {
+            throw new ModelException("tokenizer.json is missing in " + dir
+                    + ": Sift needs the fast-tokenizer file (AutoTokenizer.from_pretrained(...).save_pretrained(dir) writes it)");
+        }
+
+        JsonNode modules = readJson(dir.resolve("modules.json"), false);
+        SentenceTransformerModules st = modules == null ? null : SentenceTransformerModules.read(dir, modules);
+
+        ModelTask task;
+        List<String> labels;
+        Activation activation;
+        if (st != null && st.pooling() != null) {
+            task = ModelTask.EMBEDDING;
+            labels = List.of();
+            activation = Activation.IDENTITY;
+        } else if (architecture.endsWith("ForSequenceClassification")) {
+            labels = labels(config);
+            task = labels.size() == 1 ? ModelTask.CROSS_ENCODER : ModelTask.CLASSIFIER;
+            activation = activation(config, labels.size());
+        } else if (architecture.endsWith("Model") || architecture.endsWith("ForMaskedLM")) {
+            throw new ModelException("architecture " + architecture + " in " + dir.resolve("config.json")
+                    + " is an encoder without a scoring head, and the folder has no sentence-transformers pooling"
+                    + " (modules.json and 1_Pooling/config.json): add them to serve it as an embedding model");
+        } else {
+            throw new ModelException("unsupported architecture " + architecture + " in " + dir.resolve("config.json")
+                    + ": Sift serves sequence classifiers (*ForSequenceClassification, a one-label one is a"
+                    + " cross-encoder) and sentence-transformers embedding models");
+        }
+
+        int maxLength = maxLength(dir, config, modelType, st, options.maxModelLen());
+        Path onnxFile = onnxFile(dir, options.onnxFile());
+        long padTokenId = config.path("pad_token_id").canConvertToLong() ? config.get("pad_token_id").asLong() : 0L;
+
+        return new ModelSpec(dir, architecture, modelType, task, maxLength, labels, activation,
+                st == null ? null : st.pooling(), st != null && st.normalize(), padTokenId, tokenizerFile, onnxFile);
+    }
+
+    private static String architecture(JsonNode config, Path dir) {
+        JsonNode archs = config.path("architectures");
+        if (!archs.isArray() || archs.isEmpty() || !archs.get(0).isTextual()) {
+            throw new ModelException("config.json in " + dir + " has no \"architectures\" entry");
+        }
+        return archs.get(0).asText();
+    }
+
+    /** Label names by index; num_labels wins over id2label's size, as in transformers' PretrainedConfig. */
+    private static List<String> labels(JsonNode config) {
+        TreeMap<Integer, String> byId = new TreeMap<>();
+        config.path("id2label").properties().forEach(e -> {
+            try {
+                byId.put(Integer.parseInt(e.getKey()), e.getValue().asText());
+            } catch (NumberFormatException ignored) {
+                // A malformed key is ignored; the label falls back to LABEL_i below.
+            }
+        });
+        int count = config.path("num_labels").canConvertToInt() ? config.get("num_labels").asInt()
+                : byId.isEmpty() ? 2 : byId.size();
+        if (count < 1) throw new ModelException("config.json declares num_labels " + count);
+        List<String> labels = new ArrayList<>(count);
+        for (int i = 0; i < count; i++) labels.add(byId.getOrDefault(i, "LABEL_" + i));
+        return labels;
+    }
+
+    /**
+     * The activation sentence-transformers' CrossEncoder applies: the one its config names, else sigmoid for
+     * one label. For several labels the probabilities are a softmax, as vLLM's classify reports them.
+     */
+    static Activation activation(JsonNode config, int numLabels) {
+        String named = config.path("sentence_transformers").path("activation_fn").asText(null);
+        if (named == null) named = config.path("sbert_ce_default_activation_function").asText(null);
+        if (named != null) {
+            String simple = named.substring(named.lastIndexOf('.') + 1);
+            return switch (simple) {
+                case "Sigmoid" -> Activation.SIGMOID;
+                case "Identity" -> Activation.IDENTITY;
+                case "Softmax" -> Activation.SOFTMAX;
+                default -> throw new ModelException("activation function " + named
+                        + " in config.json is not supported (Sigmoid, Softmax and Identity are)");
+            };
+        }
+        String problemType = config.path("problem_type").asText("");
+        if (problemType.equals("regression")) return Activation.IDENTITY;
+        if (problemType.equals("multi_label_classification")) return Activation.SIGMOID;
+        return numLabels == 1 ? Activation.SIGMOID : Activation.SOFTMAX;
+    }
+
+    private static int maxLength(Path dir, JsonNode config, String modelType, SentenceTransformerModules st,
+                                 Integer requested) {
+        int limit = Integer.MAX_VALUE;
+        String source = null;
+        if (config.path("max_position_embeddings").canConvertToInt()) {
+            int positions = config.get("max_position_embeddings").asInt();
+            if (PADDING_OFFSET_POSITIONS.contains(modelType)) {
+                positions -= (int) config.path("pad_token_id").asLong(1) + 1;
+            }
+            limit = positions;
+            source = "max_position_embeddings in config.json";
+        }
+        JsonNode tokenizerConfig = readJson(dir.resolve("tokenizer_config.json"), false);
+        if (tokenizerConfig != null && tokenizerConfig.path("model_max_length").isNumber()) {
+            double tokenizerMax = tokenizerConfig.get("model_max_length").asDouble();
+            if (tokenizerMax < NO_TOKENIZER_LIMIT && tokenizerMax < limit) {
+                limit = (int) tokenizerMax;
+                source = "model_max_length in tokenizer_config.json";
+            }
+        }
+        if (st != null && st.maxSeqLength() != null && st.maxSeqLength() < limit) {
+            limit = st.maxSeqLength();
+            source = "max_seq_length in sentence_bert_config.json";
+        }
+        if (source == null) {
+            if (requested == null) {
+                throw new ModelException("cannot tell the maximum input length of " + dir
+                        + ": config.json has no max_position_embeddings and tokenizer_config.json no model_max_length;"
+                        + " pass --max-model-len");
+            }
+            return requested;
+        }
+        if (requested != null) {
+            if (requested > limit) {
+                throw new ModelException("--max-model-len " + requested + " exceeds the model's limit of " + limit
+                        + " tokens (" + source + ")");
+            }
+            return requested;
+        }
+        return limit;
+    }
+
+    private static Path onnxFile(Path dir, String requested) {
+        if (requested != null) {
+            Path file = dir.resolve(requested).normalize();
+            if (!Files.isRegularFile(file)) {
+                throw new ModelException("ONNX file " + requested + " not found in " + dir + onnxFilesHint(dir));
+            }
+            return file;
+        }
+        for (String candidate : List.of("onnx/model.onnx", "model.onnx")) {
+            Path file = dir.resolve(candidate);
+            if (Files.isRegularFile(file)) return file;
+        }
+        throw new ModelException("no ONNX graph in " + dir + " (looked for onnx/model.onnx and model.onnx)"
+                + onnxFilesHint(dir)
+                + "; export one with: optimum-cli export onnx --model <model id or folder> <output folder>");
+    }
+
+    private static String onnxFilesHint(Path dir) {
+        try (Stream<Path> files = Files.walk(dir, 2)) {
+            List<String> onnx = files.filter(p -> p.getFileName().toString().endsWith(".onnx"))
+                    .map(p -> dir.relativize(p).toString()).sorted().toList();
+            return onnx.isEmpty() ? "" : "; ONNX files present: " + String.join(", ", onnx) + " (choose one with --onnx-file)";
+        } catch (IOException e) {
+            return "";
+        }
+    }
+
+    static JsonNode readJson(Path file, boolean required) {
+        if (!Files.isRegularFile(file)) {
+            if (required) throw new ModelException(file.getFileName() + " is missing in " + file.getParent());
+            return null;
+        }
+        try {
+            return JSON.readTree(file.toFile());
+        } catch (IOException e) {
+            throw new ModelException("cannot read " + file + ": " + e.getMessage(), e);
+        }
+    }
+}

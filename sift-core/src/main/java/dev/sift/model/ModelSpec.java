@@ -1,0 +1,48 @@
+package dev.sift.model;
+
+import java.nio.file.Path;
+import java.util.List;
+
+/**
+ * Everything Sift needs to know about a model, read once from its folder.
+ *
+ * @param directory      the folder in Hugging Face layout
+ * @param architecture   {@code architectures[0]} from config.json
+ * @param modelType      {@code model_type} from config.json
+ * @param task           what the model computes
+ * @param maxLength      the effective maximum number of tokens per input (a pair for a cross-encoder)
+ * @param labels         label names by index ({@code id2label}); one entry for a cross-encoder
+ * @param activation     applied to logits for classifiers and cross-encoders; unused for embeddings
+ * @param pooling        how hidden states are pooled; null unless the task is {@link ModelTask#EMBEDDING}
+ * @param normalize      whether embeddings are L2-normalised (sentence-transformers' Normalize module)
+ * @param padTokenId     the id used to pad a batch
+ * @param tokenizerFile  tokenizer.json
+ * @param onnxFile       the ONNX graph
+ */
+public record ModelSpec(
+        Path directory,
+        String architecture,
+        String modelType,
+        ModelTask task,
+        int maxLength,
+        List<String> labels,
+        Activation activation,
+        Pooling pooling,
+        boolean normalize,
+        long padTokenId,
+        Path tokenizerFile,
+        Path onnxFile) {
+
+    public ModelSpec {
+        labels = List.copyOf(labels);
+    }
+
+    public int numLabels() {
+        return labels.size();
+    }
+
+    /** True where the score/rerank APIs apply: a one-label cross-encoder or an embedding model. */
+    public boolean canScore() {
+        return task == ModelTask.CROSS_ENCODER || task == ModelTask.EMBEDDING;
+    }
+}

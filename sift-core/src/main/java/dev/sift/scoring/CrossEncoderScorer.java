@@ -1,0 +1,58 @@
+package dev.sift.scoring;
+
+import dev.sift.batching.BatchPlanner;
+import dev.sift.engine.OnnxEngine;
+import dev.sift.model.Activation;
+import dev.sift.model.ModelException;
+import dev.sift.model.ModelSpec;
+import dev.sift.tokenize.Encoded;
+import dev.sift.tokenize.TextTokenizer;
+import java.util.List;
+
+/** A sequence classifier reading (query, document) together; its one logit, activated, is the score. */
+final class CrossEncoderScorer extends Scorer {
+
+    CrossEncoderScorer(ModelSpec spec, TextTokenizer tokenizer, OnnxEngine engine, BatchPlanner planner) {
+        super(spec, tokenizer, engine, planner, chooseOutput(engine, "logits", 2, spec));
+    }
+
+    @Override
+    public PairScores score(List<TextPair> pairs, ScoreOptions options) {
+        List<Encoded> encoded = encodeAll(pairs, p -> tokenizer.encodePair(p.query(), p.document(), limit(options)), options);
+        double[] scores = new double[pairs.size()];
+        Activation activation = options.useActivation() ? spec.activation() : Activation.IDENTITY;
+        inference.run(encoded, outputName, (input, output, row, length) -> {
+            requireLabels(output.rowSize());
+            activation.apply(output.data(), row * output.rowSize(), 1, scores, input);
+        });
+        return new PairScores(scores, lengths(encoded));
+    }
+
+    @Override
+    public Classification classify(List<TextPair> pairs, ScoreOptions options) {
+        List<Encoded> encoded = encodeAll(pairs, p -> tokenizer.encodePair(p.query(), p.document(), limit(options)), options);
+        int labels = spec.numLabels();
+        float[][] logits = new float[pairs.size()][labels];
+        double[][] probs = new double[pairs.size()][labels];
+        Activation activation = options.useActivation() ? spec.activation() : Activation.IDENTITY;
+        inference.run(encoded, outputName, (input, output, row, length) -> {
+            requireLabels(output.rowSize());
+            System.arraycopy(output.data(), row * labels, logits[input], 0, labels);
+            activation.apply(output.data(), row * labels, labels, probs[input], 0);
+        });
+        return new Classification(logits, probs, lengths(encoded));
+    }
+
+    private void requireLabels(int outputs) {
+        if (outputs != spec.numLabels()) {
+            throw new ModelException("ONNX graph " + spec.onnxFile() + " gives " + outputs
+                    + " logits per input but config.json declares " + spec.numLabels() + " labels");
+        }
+    }
+
+    private static int[] lengths(List<Encoded> encoded) {
+        int[] tokens = new int[encoded.size()];
+        for (int i = 0; i < tokens.length; i++) tokens[i] = encoded.get(i).length();
+        return tokens;
+    }
+}

@@ -1,0 +1,22 @@
+package dev.sift.scoring;
+
+/** An input exceeds the model's maximum length and the request did not ask for truncation. */
+public final class InputTooLongException extends RuntimeException {
+    private final int maxLength;
+    private final int atLeastTokens;
+
+    public InputTooLongException(int maxLength, int atLeastTokens) {
+        super("input of at least " + atLeastTokens + " tokens exceeds the maximum of " + maxLength);
+        this.maxLength = maxLength;
+        this.atLeastTokens = atLeastTokens;
+    }
+
+    public int maxLength() {
+        return maxLength;
+    }
+
+    /** A lower bound: the tokenizer stops counting once the limit is passed. */
+    public int atLeastTokens() {
+        return atLeastTokens;
+    }
+}

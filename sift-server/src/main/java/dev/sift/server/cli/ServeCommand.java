@@ -1,0 +1,148 @@
+package dev.sift.server.cli;
+
+import dev.sift.SiftModel;
+import dev.sift.engine.EngineOptions;
+import dev.sift.model.ModelException;
+import dev.sift.model.ModelOptions;
+import dev.sift.model.ModelSpec;
+import dev.sift.server.bundled.BundledModel;
+import dev.sift.server.http.ServedModel;
+import dev.sift.server.http.ServerOptions;
+import dev.sift.server.http.SiftServer;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+/** {@code sift serve [MODEL]}: loads a model, warms it up, then binds the port. */
+@Command(name = "serve", mixinStandardHelpOptions = true, sortOptions = false,
+        description = "Serve a model over HTTP (vLLM's /score and /rerank APIs).")
+public final class ServeCommand implements Callable<Integer> {
+    private static final Logger LOG = LoggerFactory.getLogger(ServeCommand.class);
+
+    @Parameters(index = "0", arity = "0..1", paramLabel = "MODEL",
+            description = "A model folder in Hugging Face layout. Default: the bundled " + BundledModel.ID + ".")
+    String model;
+
+    @Option(names = "--host", description = "Interface to listen on (default: ${DEFAULT-VALUE}).", defaultValue = "0.0.0.0")
+    String host;
+
+    @Option(names = "--port", description = "Port to listen on (default: ${DEFAULT-VALUE}).", defaultValue = "8000")
+    int port;
+
+    @Option(names = "--served-model-name", paramLabel = "NAME", arity = "1..*",
+            description = "Names clients may use for the model; the first is reported in responses. Default: MODEL as given.")
+    List<String> servedModelNames = new ArrayList<>();
+
+    @Option(names = "--max-model-len", paramLabel = "TOKENS",
+            description = "Cap on tokens per input (pair), at most the model's own limit; accepts 1k for 1024.")
+    String maxModelLen;
+
+    @Option(names = "--onnx-file", paramLabel = "PATH",
+            description = "The ONNX graph to run, relative to the model folder (for example onnx/model_qint8_avx512_vnni.onnx).")
+    String onnxFile;
+
+    @Override
+    public Integer call() {
+        ServedModel served;
+        try {
+            served = load();
+        } catch (ModelException | IllegalArgumentException e) {
+            System.err.println("sift: cannot serve the model: " + e.getMessage());
+            return 1;
+        }
+        SiftServer server;
+        try {
+            server = SiftServer.start(served, new ServerOptions(host, port, ServerOptions.DEFAULT_MAX_REQUEST_BYTES));
+        } catch (RuntimeException e) {
+            served.model().close();
+            System.err.println("sift: cannot listen on " + host + ":" + port + ": " + rootMessage(e));
+            return 1;
+        }
+        LOG.info("Serving {} on http://{}:{}", served.name(), host, server.port());
+        CountDownLatch stopped = new CountDownLatch(1);
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            LOG.info("Shutting down");
+            server.close();
+            served.model().close();
+            stopped.countDown();
+        }, "sift-shutdown"));
+        try {
+            stopped.await();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        return 0;
+    }
+
+    private ServedModel load() {
+        Path dir;
+        String name;
+        if (model == null || (model.equals(BundledModel.ID) && !Files.isDirectory(Path.of(model)))) {
+            dir = BundledModel.materialize(siftHome());
+            name = BundledModel.ID;
+        } else {
+            dir = Path.of(model);
+            if (!Files.isDirectory(dir)) {
+                throw new ModelException("model folder not found: " + dir.toAbsolutePath()
+                        + " (MODEL is a folder in Hugging Face layout; without MODEL the bundled " + BundledModel.ID
+                        + " is served)");
+            }
+            name = model;
+        }
+        LOG.info("Loading {} from {}", name, dir);
+        long start = System.nanoTime();
+        SiftModel loaded = SiftModel.open(dir, new ModelOptions(parseTokens(maxModelLen), onnxFile), EngineOptions.defaults());
+        ModelSpec spec = loaded.spec();
+        LOG.info("Loaded {} ({}, {}, max {} tokens, {}) in {} ms", name, spec.architecture(),
+                spec.task().name().toLowerCase(Locale.ROOT), spec.maxLength(), spec.directory().relativize(spec.onnxFile()),
+                (System.nanoTime() - start) / 1_000_000);
+        if (!spec.canScore()) {
+            loaded.close();
+            throw new ModelException(name + " is a " + spec.numLabels() + "-label classifier (" + spec.architecture()
+                    + "); /score and /rerank need a one-label cross-encoder or an embedding model");
+        }
+        return new ServedModel(loaded, servedModelNames.isEmpty() ? List.of(name) : servedModelNames,
+                dir.toAbsolutePath().toString());
+    }
+
+    /** Where Sift keeps what it writes: $SIFT_HOME, else $XDG_CACHE_HOME/sift, else ~/.cache/sift. */
+    static Path siftHome() {
+        String home = System.getenv("SIFT_HOME");
+        if (home != null && !home.isBlank()) return Path.of(home);
+        String xdg = System.getenv("XDG_CACHE_HOME");
+        if (xdg != null && !xdg.isBlank()) return Path.of(xdg, "sift");
+        return Path.of(System.getProperty("user.home"), ".cache", "sift");
+    }
+
+    /** "512", "1k" or "1K" (1024), as vLLM's --max-model-len accepts; null stays null. */
+    static Integer parseTokens(String value) {
+        if (value == null) return null;
+        String v = value.trim();
+        int multiplier = 1;
+        if (v.endsWith("k") || v.endsWith("K")) {
+            multiplier = 1024;
+            v = v.substring(0, v.length() - 1);
+        }
+        try {
+            int tokens = Math.multiplyExact(Integer.parseInt(v), multiplier);
+            if (tokens < 1) throw new NumberFormatException();
+            return tokens;
+        } catch (NumberFormatException | ArithmeticException e) {
+            throw new IllegalArgumentException("--max-model-len must be a positive number of tokens such as 512 or 1k, got " + value);
+        }
+    }
+
+    private static String rootMessage(Throwable e) {
+        while (e.getCause() != null) e = e.getCause();
+        return e.getMessage();
+    }
+}

@@ -1,0 +1,16 @@
+package dev.sift.server.cli;
+
+import picocli.CommandLine;
+
+/** The version from the jar manifest, or "development" when run from classes. */
+final class SiftVersion implements CommandLine.IVersionProvider {
+    static String get() {
+        String version = SiftVersion.class.getPackage().getImplementationVersion();
+        return version == null ? "development" : version;
+    }
+
+    @Override
+    public String[] getVersion() {
+        return new String[] {"sift " + get()};
+    }
+}
