@@ -56,11 +56,12 @@ public final class ModelLoader {
         } else if (architecture.endsWith("ForSequenceClassification")) {
             labels = labels(config);
             task = labels.size() == 1 ? ModelTask.CROSS_ENCODER : ModelTask.CLASSIFIER;
-            activation = activation(config, labels.size());
-        } else if (architecture.endsWith("Model") || architecture.endsWith("ForMaskedLM")) {
-            throw new ModelException("architecture " + architecture + " in " + dir.resolve("config.json")
-                    + " is an encoder without a scoring head, and the folder has no sentence-transformers pooling"
-                    + " (modules.json and 1_Pooling/config.json): add them to serve it as an embedding model");
+            activation = activation(config, readJson(dir.resolve("config_sentence_transformers.json"), false), labels.size());
+        } else if ((architecture.endsWith("Model") && !architecture.endsWith("LMHeadModel"))
+                || architecture.endsWith("ForMaskedLM")) {
+            throw new ModelException("unsupported architecture " + architecture + " in " + dir.resolve("config.json")
+                    + ": an encoder without a scoring head, and the folder has no sentence-transformers pooling"
+                    + " (modules.json and 1_Pooling/config.json); add them to serve it as an embedding model");
         } else {
             throw new ModelException("unsupported architecture " + architecture + " in " + dir.resolve("config.json")
                     + ": Sift serves sequence classifiers (*ForSequenceClassification, a one-label one is a"
@@ -105,8 +106,11 @@ public final class ModelLoader {
      * The activation sentence-transformers' CrossEncoder applies: the one its config names, else sigmoid for
      * one label. For several labels the probabilities are a softmax, as vLLM's classify reports them.
      */
-    static Activation activation(JsonNode config, int numLabels) {
-        String named = config.path("sentence_transformers").path("activation_fn").asText(null);
+    static Activation activation(JsonNode config, JsonNode stConfig, int numLabels) {
+        // sentence-transformers 6 keeps it in config_sentence_transformers.json, 4 and 5 in config.json,
+        // earlier versions under another key in config.json.
+        String named = stConfig == null ? null : stConfig.path("activation_fn").asText(null);
+        if (named == null) named = config.path("sentence_transformers").path("activation_fn").asText(null);
         if (named == null) named = config.path("sbert_ce_default_activation_function").asText(null);
         if (named != null) {
             String simple = named.substring(named.lastIndexOf('.') + 1);
@@ -124,29 +128,33 @@ public final class ModelLoader {
         return numLabels == 1 ? Activation.SIGMOID : Activation.SOFTMAX;
     }
 
+    /**
+     * The effective maximum, as sentence-transformers picks it: max_seq_length when sentence_bert_config.json gives
+     * one (it wins outright, even over a smaller model_max_length), else model_max_length from
+     * tokenizer_config.json; never more than the position embeddings allow; then capped by --max-model-len.
+     */
     private static int maxLength(Path dir, JsonNode config, String modelType, SentenceTransformerModules st,
                                  Integer requested) {
         int limit = Integer.MAX_VALUE;
         String source = null;
+        JsonNode tokenizerConfig = readJson(dir.resolve("tokenizer_config.json"), false);
+        if (st != null && st.maxSeqLength() != null) {
+            limit = st.maxSeqLength();
+            source = "max_seq_length in sentence_bert_config.json";
+        } else if (tokenizerConfig != null && tokenizerConfig.path("model_max_length").isNumber()
+                && tokenizerConfig.get("model_max_length").asDouble() < NO_TOKENIZER_LIMIT) {
+            limit = tokenizerConfig.get("model_max_length").asInt();
+            source = "model_max_length in tokenizer_config.json";
+        }
         if (config.path("max_position_embeddings").canConvertToInt()) {
             int positions = config.get("max_position_embeddings").asInt();
             if (PADDING_OFFSET_POSITIONS.contains(modelType)) {
                 positions -= (int) config.path("pad_token_id").asLong(1) + 1;
             }
-            limit = positions;
-            source = "max_position_embeddings in config.json";
-        }
-        JsonNode tokenizerConfig = readJson(dir.resolve("tokenizer_config.json"), false);
-        if (tokenizerConfig != null && tokenizerConfig.path("model_max_length").isNumber()) {
-            double tokenizerMax = tokenizerConfig.get("model_max_length").asDouble();
-            if (tokenizerMax < NO_TOKENIZER_LIMIT && tokenizerMax < limit) {
-                limit = (int) tokenizerMax;
-                source = "model_max_length in tokenizer_config.json";
+            if (positions < limit) {
+                limit = positions;
+                source = "max_position_embeddings in config.json";
             }
-        }
-        if (st != null && st.maxSeqLength() != null && st.maxSeqLength() < limit) {
-            limit = st.maxSeqLength();
-            source = "max_seq_length in sentence_bert_config.json";
         }
         if (source == null) {
             if (requested == null) {

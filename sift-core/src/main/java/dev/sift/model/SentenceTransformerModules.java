@@ -15,15 +15,14 @@ import java.util.List;
  */
 record SentenceTransformerModules(Pooling pooling, boolean normalize, Integer maxSeqLength) {
 
-    private static final String PREFIX = "sentence_transformers.models.";
-
     static SentenceTransformerModules read(Path dir, JsonNode modules) {
         Pooling pooling = null;
         boolean normalize = false;
         List<String> unsupported = new ArrayList<>();
         for (JsonNode module : modules) {
             String type = module.path("type").asText("");
-            String name = type.startsWith(PREFIX) ? type.substring(PREFIX.length()) : type;
+            // sentence_transformers.models.Pooling (v2 to v5) or ...sentence_transformer.modules.pooling.Pooling (v6).
+            String name = type.substring(type.lastIndexOf('.') + 1);
             switch (name) {
                 case "Transformer" -> { }
                 case "Pooling" -> pooling = pooling(dir.resolve(module.path("path").asText("1_Pooling")));
@@ -44,6 +43,17 @@ record SentenceTransformerModules(Pooling pooling, boolean normalize, Integer ma
     private static Pooling pooling(Path poolingDir) {
         Path file = poolingDir.resolve("config.json");
         JsonNode config = ModelLoader.readJson(file, true);
+        if (config.has("pooling_mode")) {
+            // sentence-transformers 6 names the mode; earlier versions set one boolean per mode.
+            String mode = config.get("pooling_mode").asText();
+            return switch (mode) {
+                case "cls" -> Pooling.CLS;
+                case "mean" -> Pooling.MEAN;
+                case "lasttoken" -> Pooling.LAST_TOKEN;
+                default -> throw new ModelException("pooling_mode " + mode + " in " + file
+                        + " is not supported (cls, mean and lasttoken are)");
+            };
+        }
         List<Pooling> modes = new ArrayList<>();
         if (config.path("pooling_mode_cls_token").asBoolean(false)) modes.add(Pooling.CLS);
         if (config.path("pooling_mode_mean_tokens").asBoolean(false)) modes.add(Pooling.MEAN);

@@ -34,7 +34,7 @@ final class CrossEncoderScorer extends Scorer {
         int labels = spec.numLabels();
         float[][] logits = new float[pairs.size()][labels];
         double[][] probs = new double[pairs.size()][labels];
-        Activation activation = options.useActivation() ? spec.activation() : Activation.IDENTITY;
+        Activation activation = labels == 1 ? Activation.SIGMOID : Activation.SOFTMAX;
         inference.run(encoded, outputName, (input, output, row, length) -> {
             requireLabels(output.rowSize());
             System.arraycopy(output.data(), row * labels, logits[input], 0, labels);

@@ -1,0 +1,80 @@
+package dev.sift.server.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.sift.testing.Fixtures;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import picocli.CommandLine;
+
+/** A model folder Sift cannot serve stops start-up with a message that names the problem, and a non-zero exit. */
+class ServeCommandTest {
+
+    @TempDir
+    Path temp;
+
+    @Test
+    void missingTokenizerStopsStartup() throws IOException {
+        Path dir = Fixtures.copy("bert-cross-encoder", temp.resolve("m"));
+        Files.delete(dir.resolve("tokenizer.json"));
+        assertRefused(dir.toString(), "tokenizer.json is missing");
+    }
+
+    @Test
+    void corruptOnnxStopsStartup() throws IOException {
+        Path dir = Fixtures.copy("bert-cross-encoder", temp.resolve("m"));
+        Files.writeString(dir.resolve("onnx/model.onnx"), "not a graph");
+        assertRefused(dir.toString(), "cannot load ONNX graph");
+    }
+
+    @Test
+    void unsupportedArchitectureStopsStartup() throws IOException {
+        Path dir = Fixtures.copy("bert-cross-encoder", temp.resolve("m"));
+        Path config = dir.resolve("config.json");
+        Files.writeString(config, Files.readString(config).replace("BertForSequenceClassification", "GPT2LMHeadModel"));
+        assertRefused(dir.toString(), "unsupported architecture GPT2LMHeadModel");
+    }
+
+    @Test
+    void multiLabelClassifierCannotBeServedForScoring() {
+        assertRefused(Fixtures.model("bert-two-label").toString(), "2-label classifier");
+    }
+
+    @Test
+    void missingFolderAndBadMaxModelLenAreNamed() {
+        assertRefused(temp.resolve("absent").toString(), "model folder not found");
+        assertRefused(Fixtures.model("bert-cross-encoder").toString(), "--max-model-len must be a positive number", "--max-model-len", "lots");
+    }
+
+    @Test
+    void maxModelLenAcceptsKiloSuffix() {
+        assertThat(ServeCommand.parseTokens("1k")).isEqualTo(1024);
+        assertThat(ServeCommand.parseTokens("512")).isEqualTo(512);
+        assertThat(ServeCommand.parseTokens(null)).isNull();
+    }
+
+    private static void assertRefused(String model, String message, String... extra) {
+        PrintStream original = System.err;
+        ByteArrayOutputStream err = new ByteArrayOutputStream();
+        System.setErr(new PrintStream(err, true, StandardCharsets.UTF_8));
+        int exit;
+        try {
+            String[] args = new String[3 + extra.length];
+            args[0] = "serve";
+            args[1] = model;
+            args[2] = "--port=0";
+            System.arraycopy(extra, 0, args, 3, extra.length);
+            exit = new CommandLine(new SiftCommand()).execute(args);
+        } finally {
+            System.setErr(original);
+        }
+        assertThat(exit).isNotZero();
+        assertThat(err.toString(StandardCharsets.UTF_8)).contains("sift: cannot serve the model").contains(message);
+    }
+}
