@@ -8,6 +8,7 @@ import dev.sift.model.ModelOptions;
 import dev.sift.model.ModelSpec;
 import dev.sift.model.ModelTask;
 import dev.sift.scoring.Classification;
+import dev.sift.scoring.Embedded;
 import dev.sift.scoring.PairScores;
 import dev.sift.scoring.RankedDocument;
 import dev.sift.scoring.ScoreOptions;
@@ -62,7 +63,7 @@ public final class SiftModel implements AutoCloseable {
      */
     public static SiftModel open(Path directory, ModelOptions modelOptions, EngineOptions engineOptions) {
         ModelSpec spec = ModelLoader.load(directory, modelOptions);
-        TextTokenizer tokenizer = TextTokenizer.open(spec.tokenizerFile(), spec.maxLength());
+        TextTokenizer tokenizer = TextTokenizer.open(spec.tokenizerFile());
         OnnxEngine engine = null;
         try {
             engine = OnnxEngine.open(spec.onnxFile(), engineOptions);
@@ -87,6 +88,11 @@ public final class SiftModel implements AutoCloseable {
 
     public ModelSpec spec() {
         return spec;
+    }
+
+    /** The model's tokenizer, for routes that tokenize without scoring. */
+    public TextTokenizer tokenizer() {
+        return tokenizer;
     }
 
     /**
@@ -136,8 +142,16 @@ public final class SiftModel implements AutoCloseable {
         return scorer.classify(pairs, options);
     }
 
+    /** Runs a sequence classifier on single texts (vLLM's /classify). */
+    public Classification classifyTexts(List<String> texts, ScoreOptions options) {
+        if (spec.task() == ModelTask.EMBEDDING) {
+            throw new UnsupportedOperationException("model " + spec.directory() + " is an embedding model, not a classifier");
+        }
+        return scorer.classifyTexts(texts, options);
+    }
+
     /** Embeds texts with an embedding model's pooling and normalisation. */
-    public float[][] embed(List<String> texts, ScoreOptions options) {
+    public Embedded embed(List<String> texts, ScoreOptions options) {
         if (spec.task() != ModelTask.EMBEDDING) {
             throw new UnsupportedOperationException("model " + spec.directory() + " is not an embedding model");
         }

@@ -12,6 +12,7 @@ import dev.sift.scoring.TextPair;
 import dev.sift.testing.Fixtures;
 import dev.sift.tokenize.Encoded;
 import dev.sift.tokenize.TextTokenizer;
+import dev.sift.tokenize.Truncation;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.stream.Stream;
@@ -55,7 +56,7 @@ class GoldenFidelityTest {
 
     private static void checkCrossEncoder(SiftModel model, List<TextPair> pairs, JsonNode c, String label) {
         PairScores activated = model.score(pairs, ScoreOptions.DEFAULT);
-        PairScores raw = model.score(pairs, new ScoreOptions(true, 0, false));
+        PairScores raw = model.score(pairs, ScoreOptions.DEFAULT.withUseActivation(false));
         for (int i = 0; i < pairs.size(); i++) {
             assertThat(activated.scores()[i]).as(label + " score " + i).isCloseTo(c.get("scores").get(i).asDouble(), within(TOLERANCE));
             assertThat(raw.scores()[i]).as(label + " raw score " + i).isCloseTo(c.get("raw_scores").get(i).asDouble(), within(TOLERANCE));
@@ -71,9 +72,9 @@ class GoldenFidelityTest {
             assertThat(scores.tokens()[i]).as(label + " tokens " + i).isEqualTo(c.get("tokens").get(i).asInt());
         }
         JsonNode expected = c.get("embeddings");
-        float[][] vectors = model.embed(List.of(query), ScoreOptions.DEFAULT);
+        float[][] vectors = model.embed(List.of(query), ScoreOptions.DEFAULT).vectors();
         assertVector(vectors[0], expected.get("query"), label + " query embedding");
-        float[][] docs = model.embed(documents, ScoreOptions.DEFAULT);
+        float[][] docs = model.embed(documents, ScoreOptions.DEFAULT).vectors();
         for (int i = 0; i < docs.length; i++) assertVector(docs[i], expected.get("documents").get(i), label + " embedding " + i);
     }
 
@@ -96,9 +97,9 @@ class GoldenFidelityTest {
     }
 
     private static void checkIds(SiftModel model, List<TextPair> pairs, JsonNode c, String label) {
-        try (TextTokenizer tokenizer = TextTokenizer.open(model.spec().tokenizerFile(), model.spec().maxLength())) {
+        try (TextTokenizer tokenizer = TextTokenizer.open(model.spec().tokenizerFile())) {
             for (int i = 0; i < pairs.size(); i++) {
-                Encoded e = tokenizer.encodePair(pairs.get(i).query(), pairs.get(i).document());
+                Encoded e = tokenizer.encodePair(pairs.get(i).query(), pairs.get(i).document(), Truncation.right(model.spec().maxLength()));
                 long[] expected = new long[c.get("input_ids").get(i).size()];
                 for (int t = 0; t < expected.length; t++) expected[t] = c.get("input_ids").get(i).get(t).asLong();
                 assertThat(e.ids()).as(label + " input ids " + i).containsExactly(expected);

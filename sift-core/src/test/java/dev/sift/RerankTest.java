@@ -43,7 +43,7 @@ class RerankTest {
             double[] scores = model.score(longQuery, List.of("short", ""));
             assertThat(scores).hasSize(2);
             for (double s : scores) assertThat(s).isBetween(0.0, 1.0);
-            assertThatThrownBy(() -> model.score(List.of(new TextPair(longQuery, "short")), new ScoreOptions(false, 0, true)))
+            assertThatThrownBy(() -> model.score(List.of(new TextPair(longQuery, "short")), ScoreOptions.DEFAULT.withTruncate(false, 0)))
                     .isInstanceOf(InputTooLongException.class);
         }
     }

@@ -7,6 +7,7 @@ import dev.sift.model.ModelException;
 import dev.sift.model.ModelSpec;
 import dev.sift.tokenize.Encoded;
 import dev.sift.tokenize.TextTokenizer;
+import dev.sift.tokenize.Truncation;
 import java.util.List;
 
 /** A sequence classifier reading (query, document) together; its one logit, activated, is the score. */
@@ -18,7 +19,7 @@ final class CrossEncoderScorer extends Scorer {
 
     @Override
     public PairScores score(List<TextPair> pairs, ScoreOptions options) {
-        List<Encoded> encoded = encodeAll(pairs, p -> tokenizer.encodePair(p.query(), p.document(), limit(options)), options);
+        List<Encoded> encoded = encodePairs(pairs, options);
         double[] scores = new double[pairs.size()];
         Activation activation = options.useActivation() ? spec.activation() : Activation.IDENTITY;
         inference.run(encoded, outputName, (input, output, row, length) -> {
@@ -30,10 +31,24 @@ final class CrossEncoderScorer extends Scorer {
 
     @Override
     public Classification classify(List<TextPair> pairs, ScoreOptions options) {
-        List<Encoded> encoded = encodeAll(pairs, p -> tokenizer.encodePair(p.query(), p.document(), limit(options)), options);
+        return classifyEncoded(encodePairs(pairs, options));
+    }
+
+    @Override
+    public Classification classifyTexts(List<String> texts, ScoreOptions options) {
+        Truncation truncation = options.textTruncation(spec.maxLength(), 0);
+        return classifyEncoded(encodeAll(texts, t -> tokenizer.encode(t, truncation), options));
+    }
+
+    private List<Encoded> encodePairs(List<TextPair> pairs, ScoreOptions options) {
+        Truncation truncation = options.pairTruncation(spec.maxLength());
+        return encodeAll(pairs, p -> tokenizer.encodePair(p.query(), p.document(), truncation), options);
+    }
+
+    private Classification classifyEncoded(List<Encoded> encoded) {
         int labels = spec.numLabels();
-        float[][] logits = new float[pairs.size()][labels];
-        double[][] probs = new double[pairs.size()][labels];
+        float[][] logits = new float[encoded.size()][labels];
+        double[][] probs = new double[encoded.size()][labels];
         Activation activation = labels == 1 ? Activation.SIGMOID : Activation.SOFTMAX;
         inference.run(encoded, outputName, (input, output, row, length) -> {
             requireLabels(output.rowSize());

@@ -5,10 +5,12 @@ import dev.sift.engine.OnnxEngine;
 import dev.sift.model.ModelSpec;
 import dev.sift.tokenize.Encoded;
 import dev.sift.tokenize.TextTokenizer;
+import dev.sift.tokenize.Truncation;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Function;
 
 /**
  * An embedding model: query and document are embedded apart (each distinct text once) and the score is the
@@ -22,28 +24,48 @@ final class EmbeddingScorer extends Scorer {
 
     @Override
     public PairScores score(List<TextPair> pairs, ScoreOptions options) {
-        Map<String, Integer> slots = new HashMap<>();
-        List<String> distinct = new ArrayList<>();
-        int[] query = new int[pairs.size()];
-        int[] document = new int[pairs.size()];
-        for (int i = 0; i < pairs.size(); i++) {
-            query[i] = slots.computeIfAbsent(pairs.get(i).query(), t -> { distinct.add(t); return distinct.size() - 1; });
-            document[i] = slots.computeIfAbsent(pairs.get(i).document(), t -> { distinct.add(t); return distinct.size() - 1; });
-        }
-        List<Encoded> encoded = encodeAll(distinct, t -> tokenizer.encode(t, limit(options)), options);
-        float[][] vectors = embedEncoded(encoded);
+        // Queries and documents are embedded apart, each distinct text once (they may have different caps).
+        List<String> queries = new ArrayList<>();
+        List<String> documents = new ArrayList<>();
+        int[] query = slots(pairs, TextPair::query, queries);
+        int[] document = slots(pairs, TextPair::document, documents);
+        List<Encoded> encodedQueries = encodeTexts(queries, options, options.maxTokensPerQuery());
+        List<Encoded> encodedDocuments = encodeTexts(documents, options, options.maxTokensPerDoc());
+        float[][] queryVectors = embedEncoded(encodedQueries);
+        float[][] documentVectors = embedEncoded(encodedDocuments);
         double[] scores = new double[pairs.size()];
         int[] tokens = new int[pairs.size()];
         for (int i = 0; i < scores.length; i++) {
-            scores[i] = Embeddings.cosine(vectors[query[i]], vectors[document[i]]);
-            tokens[i] = encoded.get(query[i]).length() + encoded.get(document[i]).length();
+            scores[i] = Embeddings.cosine(queryVectors[query[i]], documentVectors[document[i]]);
+            tokens[i] = encodedQueries.get(query[i]).length() + encodedDocuments.get(document[i]).length();
         }
         return new PairScores(scores, tokens);
     }
 
     @Override
-    public float[][] embed(List<String> texts, ScoreOptions options) {
-        return embedEncoded(encodeAll(texts, t -> tokenizer.encode(t, limit(options)), options));
+    public Embedded embed(List<String> texts, ScoreOptions options) {
+        List<Encoded> encoded = encodeTexts(texts, options, 0);
+        int[] tokens = new int[encoded.size()];
+        for (int i = 0; i < tokens.length; i++) tokens[i] = encoded.get(i).length();
+        return new Embedded(embedEncoded(encoded), tokens);
+    }
+
+    private List<Encoded> encodeTexts(List<String> texts, ScoreOptions options, int cap) {
+        Truncation truncation = options.textTruncation(spec.maxLength(), cap);
+        return encodeAll(texts, t -> tokenizer.encode(t, truncation), options);
+    }
+
+    /** Each pair's index into {@code distinct}, adding texts not seen before. */
+    private static int[] slots(List<TextPair> pairs, Function<TextPair, String> side, List<String> distinct) {
+        Map<String, Integer> index = new HashMap<>();
+        int[] slots = new int[pairs.size()];
+        for (int i = 0; i < slots.length; i++) {
+            slots[i] = index.computeIfAbsent(side.apply(pairs.get(i)), t -> {
+                distinct.add(t);
+                return distinct.size() - 1;
+            });
+        }
+        return slots;
     }
 
     private float[][] embedEncoded(List<Encoded> encoded) {

@@ -15,7 +15,7 @@ public final class InputTooLongException extends RuntimeException {
         return maxLength;
     }
 
-    /** A lower bound: the tokenizer stops counting once the limit is passed. */
+    /** The input's length in tokens (after any per-text caps). */
     public int atLeastTokens() {
         return atLeastTokens;
     }

@@ -1,21 +1,58 @@
 package dev.sift.scoring;
 
+import dev.sift.tokenize.Truncation;
+
 /**
  * Per-request choices.
  *
- * @param truncate      cut over-long inputs ({@code longest_first} for a pair); when false an input over the
- *                      model's maximum fails with {@link InputTooLongException}
- * @param truncateTo    the length to cut to when truncating; zero or negative means the model's maximum
- * @param useActivation apply the model's activation (sigmoid for most cross-encoders); false gives the raw logit.
- *                      Embedding scores (cosine) are unaffected.
+ * @param truncate          cut over-long inputs to fit ({@code longest_first} over a pair); when false an input over
+ *                          the model's maximum fails with {@link InputTooLongException}
+ * @param truncateTo        the length to cut to when truncating; zero means the model's maximum
+ * @param truncationSide    which end of a text loses tokens
+ * @param maxTokensPerQuery cap on the query's own tokens (special tokens aside), applied always; zero for none
+ * @param maxTokensPerDoc   cap on each document's own tokens, applied always; zero for none
+ * @param useActivation     apply the model's activation (sigmoid for most cross-encoders); false gives the raw
+ *                          logit. Embedding scores (cosine) are unaffected.
  */
-public record ScoreOptions(boolean truncate, int truncateTo, boolean useActivation) {
+public record ScoreOptions(boolean truncate, int truncateTo, Truncation.Side truncationSide,
+                           int maxTokensPerQuery, int maxTokensPerDoc, boolean useActivation) {
 
     /** Truncate to the model's maximum and activate, as sentence-transformers' CrossEncoder.predict does. */
-    public static final ScoreOptions DEFAULT = new ScoreOptions(true, 0, true);
+    public static final ScoreOptions DEFAULT = new ScoreOptions(true, 0, Truncation.Side.RIGHT, 0, 0, true);
 
-    /** The length inputs are cut to, given the model's maximum. */
-    public int lengthLimit(int modelMaxLength) {
+    public ScoreOptions {
+        if (truncateTo < 0 || maxTokensPerQuery < 0 || maxTokensPerDoc < 0) {
+            throw new IllegalArgumentException("token limits cannot be negative");
+        }
+    }
+
+    public ScoreOptions withTruncate(boolean truncate, int truncateTo) {
+        return new ScoreOptions(truncate, truncateTo, truncationSide, maxTokensPerQuery, maxTokensPerDoc, useActivation);
+    }
+
+    public ScoreOptions withTruncationSide(Truncation.Side side) {
+        return new ScoreOptions(truncate, truncateTo, side, maxTokensPerQuery, maxTokensPerDoc, useActivation);
+    }
+
+    public ScoreOptions withMaxTokens(int perQuery, int perDoc) {
+        return new ScoreOptions(truncate, truncateTo, truncationSide, perQuery, perDoc, useActivation);
+    }
+
+    public ScoreOptions withUseActivation(boolean useActivation) {
+        return new ScoreOptions(truncate, truncateTo, truncationSide, maxTokensPerQuery, maxTokensPerDoc, useActivation);
+    }
+
+    /** How a (query, document) pair is cut, given the model's maximum. */
+    Truncation pairTruncation(int modelMaxLength) {
+        return new Truncation(limit(modelMaxLength), truncationSide, maxTokensPerQuery, maxTokensPerDoc);
+    }
+
+    /** How one text is cut, given the model's maximum and its own cap. */
+    Truncation textTruncation(int modelMaxLength, int cap) {
+        return new Truncation(limit(modelMaxLength), truncationSide, cap, 0);
+    }
+
+    private int limit(int modelMaxLength) {
         return truncate && truncateTo > 0 ? Math.min(truncateTo, modelMaxLength) : modelMaxLength;
     }
 }

@@ -38,7 +38,11 @@ public abstract sealed class Scorer permits CrossEncoderScorer, EmbeddingScorer 
         throw new UnsupportedOperationException("not a classifier");
     }
 
-    public float[][] embed(List<String> texts, ScoreOptions options) {
+    public Classification classifyTexts(List<String> texts, ScoreOptions options) {
+        throw new UnsupportedOperationException("not a classifier");
+    }
+
+    public Embedded embed(List<String> texts, ScoreOptions options) {
         throw new UnsupportedOperationException("not an embedding model");
     }
 
@@ -48,17 +52,13 @@ public abstract sealed class Scorer permits CrossEncoderScorer, EmbeddingScorer 
             List<Encoded> encoded = new ArrayList<>(items.size());
             for (T item : items) {
                 Encoded e = encoder.apply(item);
-                if (e.truncated() && !options.truncate()) {
-                    throw new InputTooLongException(tokenizer.maxLength(), tokenizer.maxLength() + 1);
+                if (!options.truncate() && e.fullLength() > spec.maxLength()) {
+                    throw new InputTooLongException(spec.maxLength(), e.fullLength());
                 }
                 encoded.add(e);
             }
             return encoded;
         });
-    }
-
-    int limit(ScoreOptions options) {
-        return options.lengthLimit(tokenizer.maxLength());
     }
 
     /** The graph output to read: the preferred name if the graph has it, else the only output of that rank. */

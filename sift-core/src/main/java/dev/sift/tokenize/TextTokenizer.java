@@ -8,16 +8,17 @@ import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Map;
-import java.util.concurrent.ConcurrentHashMap;
 
 /**
- * A model's Hugging Face tokenizer (tokenizer.json, run by the Rust tokenizers library through DJL), set up to
- * add the model's special tokens, never pad, and truncate {@code longest_first} to the maximum length: the way
- * transformers tokenizes {@code tokenizer(text, text_pair, truncation=True, max_length=n)}.
+ * A model's Hugging Face tokenizer (tokenizer.json, run by the Rust tokenizers library through DJL).
  *
- * <p>Pairs are encoded one at a time, never through DJL's batch call with {@code only_second} truncation,
- * which aborts the JVM when a query alone exceeds the limit. Encoding is thread-safe; the settings are fixed at
- * construction and never changed afterwards.
+ * <p>Texts are tokenized whole, with the model's special tokens, and then cut here, on the token arrays: each
+ * text to its own cap, then the input to the total limit with {@code longest_first}, from the right or the
+ * left. That reproduces transformers' {@code tokenizer(q, d, truncation=True, max_length=n)} exactly while
+ * letting every request choose its own limits and side with one tokenizer, and it keeps untrusted input away
+ * from the native truncation code (DJL's batch call with {@code only_second} aborts the JVM on a long query).
+ *
+ * <p>Thread-safe: the native tokenizer is configured once and never changed.
  */
 public final class TextTokenizer implements AutoCloseable {
 
@@ -27,84 +28,100 @@ public final class TextTokenizer implements AutoCloseable {
         System.setProperty("ai.djl.offline", "true");
     }
 
-    /** Shorter truncation lengths requested by clients, each a tokenizer of its own; bounded so clients cannot grow it. */
-    private static final int MAX_CACHED_LENGTHS = 16;
+    /** Sequence id the tokenizer gives to tokens its post-processor adds ([CLS], [SEP], <s>, </s>). */
+    private static final long ADDED = -1;
 
-    private final Path tokenizerJson;
     private final HuggingFaceTokenizer tokenizer;
-    private final int maxLength;
-    private final Map<Integer, HuggingFaceTokenizer> shorter = new ConcurrentHashMap<>();
 
-    private TextTokenizer(Path tokenizerJson, int maxLength) {
-        this.tokenizerJson = tokenizerJson;
-        this.maxLength = maxLength;
-        this.tokenizer = load(tokenizerJson, maxLength);
+    private TextTokenizer(HuggingFaceTokenizer tokenizer) {
+        this.tokenizer = tokenizer;
     }
 
-    public static TextTokenizer open(Path tokenizerJson, int maxLength) {
-        return new TextTokenizer(tokenizerJson, maxLength);
-    }
-
-    private static HuggingFaceTokenizer load(Path tokenizerJson, int maxLength) {
+    public static TextTokenizer open(Path tokenizerJson) {
         // An InputStream (not the folder) keeps DJL from applying tokenizer_config.json preprocessing of its own:
         // tokenizer.json alone defines normalisation, as it does for transformers' fast tokenizers.
         Map<String, String> options = Map.of(
                 "addSpecialTokens", "true",
-                "truncation", "LONGEST_FIRST",
-                "padding", "false",
-                "maxLength", Integer.toString(maxLength),
-                "modelMaxLength", Integer.toString(maxLength));
+                "truncation", "DO_NOT_TRUNCATE",
+                "padding", "false");
         try (InputStream in = Files.newInputStream(tokenizerJson)) {
-            return HuggingFaceTokenizer.newInstance(in, options);
+            return new TextTokenizer(HuggingFaceTokenizer.newInstance(in, options));
         } catch (IOException | RuntimeException e) {
             throw new ModelException("cannot load tokenizer " + tokenizerJson + ": " + e.getMessage(), e);
         }
     }
 
-    public int maxLength() {
-        return maxLength;
+    /** Encodes a (query, document) pair as the model's post-processor joins them, then truncates it. */
+    public Encoded encodePair(String first, String second, Truncation truncation) {
+        return truncate(tokenizer.encode(first, second, true, false), truncation);
     }
 
-    /** Encodes a (query, document) pair as the model's post-processor joins them. */
-    public Encoded encodePair(String first, String second) {
-        return toEncoded(tokenizer.encode(first, second, true, false));
+    /** Encodes one text with the model's special tokens, then truncates it. */
+    public Encoded encode(String text, Truncation truncation) {
+        return truncate(tokenizer.encode(text, true, false), truncation);
     }
 
-    /** Encodes one text with the model's special tokens. */
-    public Encoded encode(String text) {
-        return toEncoded(tokenizer.encode(text, true, false));
+    /** Token ids of a text, untruncated, with or without the special tokens. */
+    public long[] ids(String text, boolean addSpecialTokens) {
+        return tokenizer.encode(text, addSpecialTokens, false).getIds();
     }
 
-    /** Encodes a pair truncated to {@code length} tokens (at most the maximum length). */
-    public Encoded encodePair(String first, String second, int length) {
-        if (length >= maxLength) return encodePair(first, second);
-        return withLength(length, t -> toEncoded(t.encode(first, second, true, false)));
+    /** Token ids and their strings, untruncated. */
+    public Encoding tokens(String text, boolean addSpecialTokens) {
+        return tokenizer.encode(text, addSpecialTokens, false);
     }
 
-    /** Encodes one text truncated to {@code length} tokens (at most the maximum length). */
-    public Encoded encode(String text, int length) {
-        if (length >= maxLength) return encode(text);
-        return withLength(length, t -> toEncoded(t.encode(text, true, false)));
+    /** The text of token ids, special tokens included. */
+    public String decode(long[] ids) {
+        return tokenizer.decode(ids, false);
     }
 
-    private Encoded withLength(int length, java.util.function.Function<HuggingFaceTokenizer, Encoded> encoding) {
-        HuggingFaceTokenizer cached = shorter.get(length);
-        if (cached == null && shorter.size() < MAX_CACHED_LENGTHS) {
-            cached = shorter.computeIfAbsent(length, l -> load(tokenizerJson, l));
+    private static Encoded truncate(Encoding encoding, Truncation truncation) {
+        long[] ids = encoding.getIds();
+        long[] types = encoding.getTypeIds();
+        long[] sequences = encoding.getSequenceIds();
+        int first = 0;
+        int second = 0;
+        for (long s : sequences) {
+            if (s == 0) first++;
+            else if (s == 1) second++;
         }
-        if (cached != null) return encoding.apply(cached);
-        try (HuggingFaceTokenizer once = load(tokenizerJson, length)) {
-            return encoding.apply(once);
+        int added = ids.length - first - second;
+        int capFirst = cap(first, truncation.maxFirstTokens());
+        int capSecond = cap(second, truncation.maxSecondTokens());
+        int fullLength = capFirst + capSecond + added;
+        int[] keep = Truncation.longestFirst(capFirst, capSecond, truncation.maxTokens() - added);
+        if (keep[0] == first && keep[1] == second) return new Encoded(ids, types, fullLength);
+
+        // Keep a window of each text's tokens: its start (cutting from the right) or its end (from the left).
+        boolean fromLeft = truncation.side() == Truncation.Side.LEFT;
+        int[] seen = new int[2];
+        int[] total = {first, second};
+        int length = added + keep[0] + keep[1];
+        long[] keptIds = new long[length];
+        long[] keptTypes = new long[length];
+        int out = 0;
+        for (int i = 0; i < ids.length; i++) {
+            long s = sequences[i];
+            if (s != ADDED) {
+                int seq = (int) s;
+                int position = seen[seq]++;
+                boolean kept = fromLeft ? position >= total[seq] - keep[seq] : position < keep[seq];
+                if (!kept) continue;
+            }
+            keptIds[out] = ids[i];
+            keptTypes[out] = types[i];
+            out++;
         }
+        return new Encoded(keptIds, keptTypes, fullLength);
     }
 
-    private static Encoded toEncoded(Encoding encoding) {
-        return new Encoded(encoding.getIds(), encoding.getTypeIds(), encoding.exceedMaxLength());
+    private static int cap(int tokens, int max) {
+        return max > 0 ? Math.min(tokens, max) : tokens;
     }
 
     @Override
     public void close() {
         tokenizer.close();
-        shorter.values().forEach(HuggingFaceTokenizer::close);
     }
 }

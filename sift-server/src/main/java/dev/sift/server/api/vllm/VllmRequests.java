@@ -69,7 +69,7 @@ final class VllmRequests {
             truncate = true;
             truncateTo = tokens == -1 ? 0 : tokens;
         }
-        return new ScoreOptions(truncate, truncateTo, optionalBoolean(body, "use_activation", true));
+        return ScoreOptions.DEFAULT.withTruncate(truncate, truncateTo).withUseActivation(optionalBoolean(body, "use_activation", true));
     }
 
     static boolean optionalBoolean(JsonNode body, String field, boolean fallback) {
