@@ -150,6 +150,14 @@ public final class SiftModel implements AutoCloseable {
         return scorer.classifyTexts(texts, options);
     }
 
+    /** Embeds prompts given as token ids (vLLM's token input), without adding special tokens. */
+    public Embedded embedIds(List<long[]> ids, ScoreOptions options) {
+        if (spec.task() != ModelTask.EMBEDDING) {
+            throw new UnsupportedOperationException("model " + spec.directory() + " is not an embedding model");
+        }
+        return scorer.embedIds(ids, options);
+    }
+
     /** Embeds texts with an embedding model's pooling and normalisation. */
     public Embedded embed(List<String> texts, ScoreOptions options) {
         if (spec.task() != ModelTask.EMBEDDING) {

@@ -149,7 +149,7 @@ class ModelFolderTest {
             List<TextPair> pair = List.of(new TextPair("q", "d"));
             assertThatThrownBy(() -> model.score(pair, ScoreOptions.DEFAULT))
                     .isInstanceOf(UnsupportedOperationException.class).hasMessageContaining("2-label classifier");
-            assertThat(model.classify(pair, ScoreOptions.DEFAULT).probs()[0]).hasSize(2);
+            assertThat(model.classify(pair, ScoreOptions.DEFAULT).scores()[0]).hasSize(2);
         }
     }
 }

@@ -71,9 +71,10 @@ public final class ModelLoader {
         int maxLength = maxLength(dir, config, modelType, st, options.maxModelLen());
         Path onnxFile = onnxFile(dir, options.onnxFile());
         long padTokenId = config.path("pad_token_id").canConvertToLong() ? config.get("pad_token_id").asLong() : 0L;
+        int vocabSize = config.path("vocab_size").canConvertToInt() ? config.get("vocab_size").asInt() : 0;
 
         return new ModelSpec(dir, architecture, modelType, task, maxLength, labels, activation,
-                st == null ? null : st.pooling(), st != null && st.normalize(), padTokenId, tokenizerFile, onnxFile);
+                st == null ? null : st.pooling(), st != null && st.normalize(), padTokenId, vocabSize, tokenizerFile, onnxFile);
     }
 
     private static String architecture(JsonNode config, Path dir) {

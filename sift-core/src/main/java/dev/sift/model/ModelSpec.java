@@ -16,6 +16,7 @@ import java.util.List;
  * @param pooling        how hidden states are pooled; null unless the task is {@link ModelTask#EMBEDDING}
  * @param normalize      whether embeddings are L2-normalised (sentence-transformers' Normalize module)
  * @param padTokenId     the id used to pad a batch
+ * @param vocabSize      token ids run from 0 to this (exclusive); 0 when config.json does not say
  * @param tokenizerFile  tokenizer.json
  * @param onnxFile       the ONNX graph
  */
@@ -30,6 +31,7 @@ public record ModelSpec(
         Pooling pooling,
         boolean normalize,
         long padTokenId,
+        int vocabSize,
         Path tokenizerFile,
         Path onnxFile) {
 

@@ -31,13 +31,13 @@ final class CrossEncoderScorer extends Scorer {
 
     @Override
     public Classification classify(List<TextPair> pairs, ScoreOptions options) {
-        return classifyEncoded(encodePairs(pairs, options));
+        return classifyEncoded(encodePairs(pairs, options), options);
     }
 
     @Override
     public Classification classifyTexts(List<String> texts, ScoreOptions options) {
         Truncation truncation = options.textTruncation(spec.maxLength(), 0);
-        return classifyEncoded(encodeAll(texts, t -> tokenizer.encode(t, truncation), options));
+        return classifyEncoded(encodeAll(texts, t -> tokenizer.encode(t, truncation), options), options);
     }
 
     private List<Encoded> encodePairs(List<TextPair> pairs, ScoreOptions options) {
@@ -45,17 +45,17 @@ final class CrossEncoderScorer extends Scorer {
         return encodeAll(pairs, p -> tokenizer.encodePair(p.query(), p.document(), truncation), options);
     }
 
-    private Classification classifyEncoded(List<Encoded> encoded) {
+    private Classification classifyEncoded(List<Encoded> encoded, ScoreOptions options) {
         int labels = spec.numLabels();
         float[][] logits = new float[encoded.size()][labels];
-        double[][] probs = new double[encoded.size()][labels];
-        Activation activation = labels == 1 ? Activation.SIGMOID : Activation.SOFTMAX;
+        double[][] scores = new double[encoded.size()][labels];
+        Activation activation = options.useActivation() ? spec.activation() : Activation.IDENTITY;
         inference.run(encoded, outputName, (input, output, row, length) -> {
             requireLabels(output.rowSize());
             System.arraycopy(output.data(), row * labels, logits[input], 0, labels);
-            activation.apply(output.data(), row * labels, labels, probs[input], 0);
+            activation.apply(output.data(), row * labels, labels, scores[input], 0);
         });
-        return new Classification(logits, probs, lengths(encoded));
+        return new Classification(logits, scores, lengths(encoded));
     }
 
     private void requireLabels(int outputs) {

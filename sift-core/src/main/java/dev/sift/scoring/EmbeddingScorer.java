@@ -31,8 +31,8 @@ final class EmbeddingScorer extends Scorer {
         int[] document = slots(pairs, TextPair::document, documents);
         List<Encoded> encodedQueries = encodeTexts(queries, options, options.maxTokensPerQuery());
         List<Encoded> encodedDocuments = encodeTexts(documents, options, options.maxTokensPerDoc());
-        float[][] queryVectors = embedEncoded(encodedQueries);
-        float[][] documentVectors = embedEncoded(encodedDocuments);
+        float[][] queryVectors = embedEncoded(encodedQueries, true);
+        float[][] documentVectors = embedEncoded(encodedDocuments, true);
         double[] scores = new double[pairs.size()];
         int[] tokens = new int[pairs.size()];
         for (int i = 0; i < scores.length; i++) {
@@ -44,10 +44,19 @@ final class EmbeddingScorer extends Scorer {
 
     @Override
     public Embedded embed(List<String> texts, ScoreOptions options) {
-        List<Encoded> encoded = encodeTexts(texts, options, 0);
+        return embedded(encodeTexts(texts, options, 0), options);
+    }
+
+    @Override
+    public Embedded embedIds(List<long[]> ids, ScoreOptions options) {
+        return embedded(encodeIds(ids, options), options);
+    }
+
+    /** Embeddings are normalised where the model normalises, unless the request turned activation off. */
+    private Embedded embedded(List<Encoded> encoded, ScoreOptions options) {
         int[] tokens = new int[encoded.size()];
         for (int i = 0; i < tokens.length; i++) tokens[i] = encoded.get(i).length();
-        return new Embedded(embedEncoded(encoded), tokens);
+        return new Embedded(embedEncoded(encoded, options.useActivation()), tokens);
     }
 
     private List<Encoded> encodeTexts(List<String> texts, ScoreOptions options, int cap) {
@@ -68,10 +77,10 @@ final class EmbeddingScorer extends Scorer {
         return slots;
     }
 
-    private float[][] embedEncoded(List<Encoded> encoded) {
+    private float[][] embedEncoded(List<Encoded> encoded, boolean normalize) {
         float[][] vectors = new float[encoded.size()][];
         inference.run(encoded, outputName, (input, output, row, length) ->
-                vectors[input] = Embeddings.pool(output, row, length, spec.pooling(), spec.normalize()));
+                vectors[input] = Embeddings.pool(output, row, length, spec.pooling(), normalize && spec.normalize()));
         return vectors;
     }
 }

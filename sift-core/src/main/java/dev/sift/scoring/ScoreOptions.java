@@ -48,7 +48,7 @@ public record ScoreOptions(boolean truncate, int truncateTo, Truncation.Side tru
     }
 
     /** How one text is cut, given the model's maximum and its own cap. */
-    Truncation textTruncation(int modelMaxLength, int cap) {
+    public Truncation textTruncation(int modelMaxLength, int cap) {
         return new Truncation(limit(modelMaxLength), truncationSide, cap, 0);
     }
 

@@ -7,6 +7,7 @@ import dev.sift.model.ModelTask;
 import dev.sift.tokenize.Encoded;
 import dev.sift.tokenize.OffCarrier;
 import dev.sift.tokenize.TextTokenizer;
+import dev.sift.tokenize.Truncation;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.function.Function;
@@ -44,6 +45,33 @@ public abstract sealed class Scorer permits CrossEncoderScorer, EmbeddingScorer 
 
     public Embedded embed(List<String> texts, ScoreOptions options) {
         throw new UnsupportedOperationException("not an embedding model");
+    }
+
+    public Embedded embedIds(List<long[]> ids, ScoreOptions options) {
+        throw new UnsupportedOperationException("not an embedding model");
+    }
+
+    /**
+     * Token ids a client sent as the whole prompt (no special tokens added), each checked against the vocabulary
+     * and cut like text.
+     */
+    List<Encoded> encodeIds(List<long[]> inputs, ScoreOptions options) {
+        Truncation truncation = options.textTruncation(spec.maxLength(), 0);
+        List<Encoded> encoded = new ArrayList<>(inputs.size());
+        for (long[] ids : inputs) {
+            for (long id : ids) {
+                if (id < 0 || (spec.vocabSize() > 0 && id >= spec.vocabSize())) {
+                    throw new IllegalArgumentException("token id " + id + " is outside the vocabulary (0 to "
+                            + (spec.vocabSize() - 1) + ")");
+                }
+            }
+            if (!options.truncate() && ids.length > spec.maxLength()) throw new InputTooLongException(spec.maxLength(), ids.length);
+            int keep = Math.min(ids.length, truncation.maxTokens());
+            int from = truncation.side() == Truncation.Side.LEFT ? ids.length - keep : 0;
+            long[] kept = java.util.Arrays.copyOfRange(ids, from, from + keep);
+            encoded.add(new Encoded(kept, new long[keep], ids.length));
+        }
+        return encoded;
     }
 
     /** Tokenizes every item off the carrier thread, refusing over-long inputs unless truncation was asked for. */

@@ -156,6 +156,7 @@ class VllmScoreApiTest {
                 .as("usage counts every document, not just the top_n")
                 .isEqualTo(all.json().get("usage").get("prompt_tokens").asInt());
         assertThat(top.json().has("object")).isFalse();
+        assertThat(top.json().get("meta").get("api_version").get("version").asText()).isEqualTo("2");
     }
 
     @Test

@@ -6,6 +6,8 @@ import dev.sift.model.ModelException;
 import dev.sift.model.ModelOptions;
 import dev.sift.model.ModelSpec;
 import dev.sift.server.bundled.BundledModel;
+import dev.sift.server.http.ApiKeys;
+import dev.sift.server.http.Limits;
 import dev.sift.server.http.ServedModel;
 import dev.sift.server.http.ServerOptions;
 import dev.sift.server.http.SiftServer;
@@ -24,7 +26,7 @@ import picocli.CommandLine.Parameters;
 
 /** {@code sift serve [MODEL]}: loads a model, warms it up, then binds the port. */
 @Command(name = "serve", mixinStandardHelpOptions = true, sortOptions = false,
-        description = "Serve a model over HTTP (vLLM's /score and /rerank APIs).")
+        description = "Serve a model over HTTP: vLLM, Cohere, Jina, TEI, OpenAI, KServe and SageMaker APIs.")
 public final class ServeCommand implements Callable<Integer> {
     private static final Logger LOG = LoggerFactory.getLogger(ServeCommand.class);
 
@@ -50,6 +52,32 @@ public final class ServeCommand implements Callable<Integer> {
             description = "The ONNX graph to run, relative to the model folder (for example onnx/model_qint8_avx512_vnni.onnx).")
     String onnxFile;
 
+    @Option(names = "--api-key", paramLabel = "KEY",
+            description = "A key clients must send as 'Authorization: Bearer KEY' on every model route (repeatable)."
+                    + " Default: $SIFT_API_KEY, else $VLLM_API_KEY, else no key.")
+    List<String> apiKeys = new ArrayList<>();
+
+    @Option(names = "--root-path", paramLabel = "PATH", defaultValue = "",
+            description = "Also serve every route under this prefix (for a proxy that forwards it), as well as under / and /openai.")
+    String rootPath;
+
+    @Option(names = "--auto-truncate",
+            description = "Truncate over-long inputs when a request does not say (TEI's default); without it an over-long"
+                    + " input is a 400, as in vLLM.")
+    boolean autoTruncate;
+
+    @Option(names = "--max-documents", paramLabel = "N", defaultValue = "10000",
+            description = "Most documents (texts, inputs) in one request (default: ${DEFAULT-VALUE}).")
+    int maxDocuments;
+
+    @Option(names = "--max-text-chars", paramLabel = "N", defaultValue = "100000",
+            description = "Most characters in one query or document (default: ${DEFAULT-VALUE}).")
+    int maxTextChars;
+
+    @Option(names = "--max-request-bytes", paramLabel = "N", defaultValue = "33554432",
+            description = "Largest request body in bytes (default: ${DEFAULT-VALUE}, 32 MiB).")
+    long maxRequestBytes;
+
     @Override
     public Integer call() {
         ServedModel served;
@@ -59,15 +87,22 @@ public final class ServeCommand implements Callable<Integer> {
             System.err.println("sift: cannot serve the model: " + e.getMessage());
             return 1;
         }
+        if (maxDocuments < 1 || maxTextChars < 1 || maxRequestBytes < 1) {
+            served.model().close();
+            System.err.println("sift: --max-documents, --max-text-chars and --max-request-bytes must be positive");
+            return 2;
+        }
         SiftServer server;
         try {
-            server = SiftServer.start(served, new ServerOptions(host, port, ServerOptions.DEFAULT_MAX_REQUEST_BYTES));
+            server = SiftServer.start(served, new ServerOptions(host, port, rootPath, ApiKeys.of(keys()),
+                    new Limits(maxRequestBytes, maxDocuments, maxTextChars), autoTruncate));
         } catch (RuntimeException e) {
             served.model().close();
             System.err.println("sift: cannot listen on " + host + ":" + port + ": " + rootMessage(e));
             return 1;
         }
-        LOG.info("Serving {} on http://{}:{}", served.name(), host, server.port());
+        LOG.info("Serving {} on http://{}:{}{}", served.name(), host, server.port(),
+                keys().isEmpty() ? "" : " (API key required)");
         CountDownLatch stopped = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             LOG.info("Shutting down");
@@ -106,12 +141,21 @@ public final class ServeCommand implements Callable<Integer> {
                 spec.task().name().toLowerCase(Locale.ROOT), spec.maxLength(), spec.directory().relativize(spec.onnxFile()),
                 (System.nanoTime() - start) / 1_000_000);
         if (!spec.canScore()) {
-            loaded.close();
-            throw new ModelException(name + " is a " + spec.numLabels() + "-label classifier (" + spec.architecture()
-                    + "); /score and /rerank need a one-label cross-encoder or an embedding model");
+            LOG.info("{} is a {}-label classifier: /classify and /pooling are served; /score and /rerank need a"
+                    + " one-label cross-encoder or an embedding model", name, spec.numLabels());
         }
         return new ServedModel(loaded, servedModelNames.isEmpty() ? List.of(name) : servedModelNames,
                 dir.toAbsolutePath().toString());
+    }
+
+    /** --api-key, else SIFT_API_KEY, else VLLM_API_KEY (so a vLLM deployment's secret works unchanged). */
+    List<String> keys() {
+        if (!apiKeys.isEmpty()) return apiKeys;
+        for (String variable : List.of("SIFT_API_KEY", "VLLM_API_KEY")) {
+            String key = System.getenv(variable);
+            if (key != null && !key.isEmpty()) return List.of(key);
+        }
+        return List.of();
     }
 
     /** Where Sift keeps what it writes: $SIFT_HOME, else $XDG_CACHE_HOME/sift, else ~/.cache/sift. */

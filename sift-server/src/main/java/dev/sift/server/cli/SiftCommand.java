@@ -1,5 +1,6 @@
 package dev.sift.server.cli;
 
+import dev.sift.server.SiftVersion;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 

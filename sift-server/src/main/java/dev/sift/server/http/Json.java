@@ -5,7 +5,9 @@ import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.PropertyNamingStrategies;
+import io.javalin.config.Key;
 import io.javalin.http.Context;
+import io.javalin.http.HttpResponseException;
 import java.io.IOException;
 
 /** JSON in and out: snake_case field names, as every API Sift speaks uses them. */
@@ -14,13 +16,27 @@ public final class Json {
             .setPropertyNamingStrategy(PropertyNamingStrategies.SNAKE_CASE)
             .disable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES);
 
+    /** The configured body limit, for the 413 message. */
+    public static final Key<Long> MAX_BYTES = new Key<>("sift.maxRequestBytes");
+
     private Json() {}
 
-    /** Parses the request body; anything but a JSON object is a 400. */
+    /** Parses the request body; a body over the size limit is a 413, anything but a JSON object a 400. */
     public static JsonNode readObject(Context ctx) {
         JsonNode body;
+        byte[] bytes;
         try {
-            body = MAPPER.readTree(ctx.bodyInputStream());
+            // bodyAsBytes enforces Javalin's maxRequestSize; a stream would not.
+            bytes = ctx.bodyAsBytes();
+        } catch (HttpResponseException e) {
+            if (e.getStatus() == 413) {
+                throw new ApiException(413, "RequestTooLarge", "Request body too large: the server accepts at most "
+                        + ctx.appData(MAX_BYTES) + " bytes (--max-request-bytes)", null);
+            }
+            throw e;
+        }
+        try {
+            body = MAPPER.readTree(bytes);
         } catch (JsonProcessingException e) {
             throw ApiException.badRequest("Invalid JSON body: " + e.getOriginalMessage());
         } catch (IOException e) {

@@ -1,13 +1,49 @@
 package dev.sift.server.http;
 
 /**
- * Where and how the HTTP server listens.
+ * Where and how the HTTP server listens and what it accepts.
  *
- * @param host            the interface to bind; 0.0.0.0 for all
- * @param port            the port; 0 picks a free one
- * @param maxRequestBytes the largest request body accepted
+ * @param host         the interface to bind; 0.0.0.0 for all
+ * @param port         the port; 0 picks a free one
+ * @param rootPath     an extra prefix every route is also served under (for a proxy that keeps it), or empty
+ * @param apiKeys      keys that protect the model routes
+ * @param limits       request bounds
+ * @param autoTruncate truncate over-long inputs when a request does not say (TEI's --auto-truncate); off, an
+ *                     over-long input is a 400 as in vLLM
  */
-public record ServerOptions(String host, int port, long maxRequestBytes) {
+public record ServerOptions(String host, int port, String rootPath, ApiKeys apiKeys, Limits limits, boolean autoTruncate) {
 
-    public static final long DEFAULT_MAX_REQUEST_BYTES = 32L * 1024 * 1024;
+    public ServerOptions {
+        rootPath = normalizeRootPath(rootPath);
+    }
+
+    /** Loopback, a free port, no keys, default limits. */
+    public static ServerOptions local() {
+        return new ServerOptions("127.0.0.1", 0, "", ApiKeys.none(), Limits.DEFAULT, false);
+    }
+
+    public ServerOptions withApiKeys(ApiKeys keys) {
+        return new ServerOptions(host, port, rootPath, keys, limits, autoTruncate);
+    }
+
+    public ServerOptions withLimits(Limits newLimits) {
+        return new ServerOptions(host, port, rootPath, apiKeys, newLimits, autoTruncate);
+    }
+
+    public ServerOptions withRootPath(String path) {
+        return new ServerOptions(host, port, path, apiKeys, limits, autoTruncate);
+    }
+
+    public ServerOptions withAutoTruncate(boolean truncate) {
+        return new ServerOptions(host, port, rootPath, apiKeys, limits, truncate);
+    }
+
+    /** "/x/y" from "x/y/", "/x/y" or "/x/y/"; "" for none. */
+    static String normalizeRootPath(String path) {
+        if (path == null) return "";
+        String p = path.trim();
+        while (p.endsWith("/")) p = p.substring(0, p.length() - 1);
+        if (p.isEmpty()) return "";
+        return p.startsWith("/") ? p : "/" + p;
+    }
 }

@@ -1,36 +1,62 @@
 package dev.sift.server.http;
 
+import dev.sift.server.SiftVersion;
+import dev.sift.server.api.openai.EmbeddingsApi;
+import dev.sift.server.api.openapi.OpenApiDocument;
+import dev.sift.server.api.pooling.PoolingApi;
+import dev.sift.server.api.pooling.TokenizerApi;
+import dev.sift.server.api.rerank.RerankApi;
+import dev.sift.server.api.sagemaker.SageMakerApi;
 import dev.sift.server.api.vllm.VllmModelsApi;
 import dev.sift.server.api.vllm.VllmScoreApi;
+import dev.sift.model.ModelTask;
 import io.javalin.Javalin;
+import java.util.List;
 import java.util.Map;
 
 /**
  * The HTTP server: Jetty 12 through Javalin, handlers on virtual threads (inference itself runs on the model's
- * platform threads). Started only once the model is loaded and warm, so that a bound port means ready.
+ * platform threads). Started only once the model is loaded and warm, so that a bound port means ready. Each
+ * route is registered only where the model supports it, under every prefix the server answers on.
  */
 public final class SiftServer implements AutoCloseable {
 
     private final Javalin app;
+    private final List<Routes.Route> routes;
 
-    private SiftServer(Javalin app) {
+    private SiftServer(Javalin app, List<Routes.Route> routes) {
         this.app = app;
+        this.routes = routes;
     }
 
     public static SiftServer start(ServedModel served, ServerOptions options) {
+        ServingContext context = new ServingContext(served, options);
+        Routes[] table = new Routes[1];
         Javalin app = Javalin.create(config -> {
             config.startup.showJavalinBanner = false;
             config.startup.showOldJavalinVersionWarning = false;
             config.concurrency.useVirtualThreads = true;
-            config.http.maxRequestSize = options.maxRequestBytes();
+            config.http.maxRequestSize = options.limits().maxRequestBytes();
+            config.appData(Json.MAX_BYTES, options.limits().maxRequestBytes());
             config.jetty.host = options.host();
             config.jetty.port = options.port();
             config.router.ignoreTrailingSlashes = true;
             config.http.prefer405over404 = true;
 
-            config.routes.get("/health", ctx -> ctx.status(200));
-            new VllmModelsApi(served).register(config.routes);
-            new VllmScoreApi(served).register(config.routes);
+            Routes routes = new Routes(config.routes, options.rootPath(), options.apiKeys());
+            table[0] = routes;
+            routes.get("/health", Routes.Access.OPEN, ctx -> ctx.status(200));
+            routes.get("/version", Routes.Access.OPEN, ctx -> Json.write(ctx, 200, Map.of("version", SiftVersion.get())));
+            new VllmModelsApi(context).register(routes);
+            if (served.model().spec().canScore()) {
+                new VllmScoreApi(context).register(routes);
+                new RerankApi(context).register(routes);
+            }
+            if (served.model().spec().task() == ModelTask.EMBEDDING) new EmbeddingsApi(context).register(routes);
+            new PoolingApi(context).register(routes);
+            new TokenizerApi(context).register(routes);
+            new SageMakerApi(context).register(routes);
+            routes.get("/openapi.json", Routes.Access.OPEN, new OpenApiDocument(routes, SiftVersion.get()));
 
             // Unknown routes answer as vLLM's (Starlette's) do; a 404 an API wrote itself (JSON) is left alone.
             config.routes.error(404, ctx -> {
@@ -40,12 +66,17 @@ public final class SiftServer implements AutoCloseable {
             config.routes.error(405, ctx -> Json.write(ctx, 405, Map.of("detail", "Method Not Allowed")));
         });
         app.start();
-        return new SiftServer(app);
+        return new SiftServer(app, table[0].registered());
     }
 
     /** The bound port (useful when started on port 0). */
     public int port() {
         return app.port();
+    }
+
+    /** The routes served, without prefixes. */
+    public List<Routes.Route> routes() {
+        return routes;
     }
 
     @Override

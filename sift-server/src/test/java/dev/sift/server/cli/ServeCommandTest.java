@@ -42,11 +42,6 @@ class ServeCommandTest {
     }
 
     @Test
-    void multiLabelClassifierCannotBeServedForScoring() {
-        assertRefused(Fixtures.model("bert-two-label").toString(), "2-label classifier");
-    }
-
-    @Test
     void missingFolderAndBadMaxModelLenAreNamed() {
         assertRefused(temp.resolve("absent").toString(), "model folder not found");
         assertRefused(Fixtures.model("bert-cross-encoder").toString(), "--max-model-len must be a positive number", "--max-model-len", "lots");

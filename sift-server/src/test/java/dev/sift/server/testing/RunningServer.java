@@ -24,9 +24,16 @@ public final class RunningServer implements AutoCloseable {
     private final HttpClient client = HttpClient.newHttpClient();
 
     public RunningServer(Path modelDir, List<String> names) {
+        this(modelDir, names, ServerOptions.local());
+    }
+
+    public RunningServer(Path modelDir, List<String> names, ServerOptions options) {
         this.model = SiftModel.open(modelDir);
-        this.server = SiftServer.start(new ServedModel(model, names, modelDir.toString()),
-                new ServerOptions("127.0.0.1", 0, ServerOptions.DEFAULT_MAX_REQUEST_BYTES));
+        this.server = SiftServer.start(new ServedModel(model, names, modelDir.toString()), options);
+    }
+
+    public SiftServer server() {
+        return server;
     }
 
     public String url(String path) {

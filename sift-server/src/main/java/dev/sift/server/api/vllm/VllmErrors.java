@@ -28,7 +28,7 @@ public final class VllmErrors {
         };
     }
 
-    static ApiException toApiException(Exception e) {
+    public static ApiException toApiException(Exception e) {
         return switch (e) {
             case ApiException api -> api;
             case InputTooLongException tooLong -> ApiException.invalidValue(tooLongMessage(tooLong), "input_tokens");

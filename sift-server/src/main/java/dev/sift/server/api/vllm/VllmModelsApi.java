@@ -1,8 +1,9 @@
 package dev.sift.server.api.vllm;
 
 import dev.sift.server.http.Json;
+import dev.sift.server.http.Routes;
 import dev.sift.server.http.ServedModel;
-import io.javalin.config.RoutesConfig;
+import dev.sift.server.http.ServingContext;
 import io.javalin.http.Context;
 import java.util.ArrayList;
 import java.util.HexFormat;
@@ -14,12 +15,12 @@ public final class VllmModelsApi {
     private final ServedModel served;
     private final long created = System.currentTimeMillis() / 1000;
 
-    public VllmModelsApi(ServedModel served) {
-        this.served = served;
+    public VllmModelsApi(ServingContext context) {
+        this.served = context.served();
     }
 
-    public void register(RoutesConfig routes) {
-        routes.get("/v1/models", VllmErrors.guarded(this::models));
+    public void register(Routes routes) {
+        routes.get("/v1/models", Routes.Access.PROTECTED, VllmErrors.guarded(this::models));
     }
 
     void models(Context ctx) {

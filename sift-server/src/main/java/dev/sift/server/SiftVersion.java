@@ -1,10 +1,10 @@
-package dev.sift.server.cli;
+package dev.sift.server;
 
 import picocli.CommandLine;
 
 /** The version from the jar manifest, or "development" when run from classes. */
-final class SiftVersion implements CommandLine.IVersionProvider {
-    static String get() {
+public final class SiftVersion implements CommandLine.IVersionProvider {
+    public static String get() {
         String version = SiftVersion.class.getPackage().getImplementationVersion();
         return version == null ? "development" : version;
     }

@@ -1,0 +1,73 @@
+package dev.sift.server.api.pooling;
+
+import ai.djl.huggingface.tokenizers.Encoding;
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.sift.server.api.vllm.VllmErrors;
+import dev.sift.server.api.vllm.VllmRequests;
+import dev.sift.server.http.ApiException;
+import dev.sift.server.http.Json;
+import dev.sift.server.http.Routes;
+import dev.sift.server.http.ServingContext;
+import dev.sift.tokenize.OffCarrier;
+import io.javalin.http.Context;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+
+/** vLLM's {@code /tokenize} and {@code /detokenize}, with the model's own tokenizer. */
+public final class TokenizerApi {
+    private final ServingContext context;
+
+    public TokenizerApi(ServingContext context) {
+        this.context = context;
+    }
+
+    public void register(Routes routes) {
+        routes.post("/tokenize", Routes.Access.PROTECTED, VllmErrors.guarded(ctx -> tokenize(ctx, Json.readObject(ctx))));
+        routes.post("/detokenize", Routes.Access.PROTECTED, VllmErrors.guarded(ctx -> detokenize(ctx, Json.readObject(ctx))));
+    }
+
+    void tokenize(Context ctx, JsonNode body) {
+        checkModel(body);
+        if (body.has("messages")) throw ApiException.invalidValue("chat-style input is not supported: send prompt", "messages");
+        JsonNode prompt = body.get("prompt");
+        if (prompt == null || !prompt.isTextual()) throw ApiException.badRequest("Field required: prompt (a string)");
+        context.limits().checkText(prompt.asText(), "prompt");
+        boolean special = VllmRequests.optionalBoolean(body, "add_special_tokens", true);
+        boolean strings = VllmRequests.optionalBoolean(body, "return_token_strs", false);
+        Encoding encoding = OffCarrier.call(() -> context.model().tokenizer().tokens(prompt.asText(), special));
+        long[] ids = encoding.getIds();
+        Json.write(ctx, 200, new Tokens(ids.length, context.model().spec().maxLength(), ids,
+                strings ? Arrays.asList(encoding.getTokens()) : null));
+    }
+
+    void detokenize(Context ctx, JsonNode body) {
+        checkModel(body);
+        JsonNode tokens = body.get("tokens");
+        if (tokens == null || !tokens.isArray()) throw ApiException.badRequest("Field required: tokens (a list of integers)");
+        context.limits().checkCount(tokens.size(), "tokens");
+        int vocab = context.model().spec().vocabSize();
+        long[] ids = new long[tokens.size()];
+        for (int i = 0; i < ids.length; i++) {
+            JsonNode t = tokens.get(i);
+            if (!t.isIntegralNumber() || !t.canConvertToLong() || t.asLong() < 0 || (vocab > 0 && t.asLong() >= vocab)) {
+                throw ApiException.invalidValue("token " + t + " is not an id in the vocabulary (0 to " + (vocab - 1) + ")", "tokens");
+            }
+            ids[i] = t.asLong();
+        }
+        String prompt = OffCarrier.call(() -> context.model().tokenizer().decode(ids));
+        Json.write(ctx, 200, Map.of("prompt", prompt));
+    }
+
+    /** On the tokenizer routes vLLM reports a wrong model with {@code param: "model"}. */
+    private void checkModel(JsonNode body) {
+        try {
+            VllmRequests.checkModel(body, context.served());
+        } catch (ApiException e) {
+            if (e.status() == 404) throw new ApiException(404, e.type(), e.getMessage(), "model");
+            throw e;
+        }
+    }
+
+    record Tokens(int count, int maxModelLen, long[] tokens, List<String> tokenStrs) {}
+}

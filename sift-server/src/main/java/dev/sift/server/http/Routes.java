@@ -1,0 +1,71 @@
+package dev.sift.server.http;
+
+import io.javalin.config.RoutesConfig;
+import io.javalin.http.Context;
+import io.javalin.http.Handler;
+import io.javalin.http.HandlerType;
+import java.util.ArrayList;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * Registers each route under every prefix it is served at (none, KServe's {@code /openai}, and
+ * {@code --root-path}), puts the API-key check in front of the protected ones, and remembers what was
+ * registered, so that the OpenAPI document lists exactly the routes served.
+ */
+public final class Routes {
+
+    /** Whether a route needs the API key. */
+    public enum Access { OPEN, PROTECTED }
+
+    /** A route as served, without prefix. */
+    public record Route(HandlerType method, String path, Access access) {}
+
+    /** KServe's Hugging Face runtime serves its OpenAI routes under this prefix. */
+    public static final String KSERVE_PREFIX = "/openai";
+
+    private final RoutesConfig config;
+    private final List<String> prefixes;
+    private final ApiKeys keys;
+    private final Set<Route> registered = new LinkedHashSet<>();
+
+    public Routes(RoutesConfig config, String rootPath, ApiKeys keys) {
+        this.config = config;
+        List<String> all = new ArrayList<>(List.of("", KSERVE_PREFIX));
+        if (!rootPath.isEmpty() && !all.contains(rootPath)) all.add(rootPath);
+        this.prefixes = List.copyOf(all);
+        this.keys = keys;
+    }
+
+    public void get(String path, Access access, Handler handler) {
+        add(HandlerType.GET, path, access, handler);
+    }
+
+    public void post(String path, Access access, Handler handler) {
+        add(HandlerType.POST, path, access, handler);
+    }
+
+    private void add(HandlerType method, String path, Access access, Handler handler) {
+        Handler guarded = access == Access.OPEN ? handler : ctx -> {
+            if (keys.allows(ctx.header("Authorization"))) handler.handle(ctx);
+            else unauthorized(ctx);
+        };
+        for (String prefix : prefixes) config.addHttpHandler(method, prefix + path, guarded);
+        registered.add(new Route(method, path, access));
+    }
+
+    /** vLLM's answer to a missing or wrong key: 401 with a bare string error. */
+    static void unauthorized(Context ctx) {
+        Json.write(ctx, 401, Map.of("error", "Unauthorized"));
+    }
+
+    public List<Route> registered() {
+        return List.copyOf(registered);
+    }
+
+    public List<String> prefixes() {
+        return prefixes;
+    }
+}
