@@ -1,6 +1,8 @@
 package dev.sift;
 
-import dev.sift.batching.BatchPlanner;
+import dev.sift.batching.Scheduler;
+import dev.sift.batching.SchedulerOptions;
+import dev.sift.batching.SchedulerStats;
 import dev.sift.engine.EngineOptions;
 import dev.sift.engine.OnnxEngine;
 import dev.sift.model.ModelLoader;
@@ -34,20 +36,17 @@ import java.util.List;
  */
 public final class SiftModel implements AutoCloseable {
 
-    /** Batches of at most this many inputs, */
-    static final int DEFAULT_MAX_BATCH_SIZE = 32;
-    /** and at most this many padded tokens. */
-    static final int DEFAULT_MAX_BATCH_TOKENS = 16_384;
-
     private final ModelSpec spec;
     private final TextTokenizer tokenizer;
     private final OnnxEngine engine;
+    private final Scheduler scheduler;
     private final Scorer scorer;
 
-    private SiftModel(ModelSpec spec, TextTokenizer tokenizer, OnnxEngine engine, Scorer scorer) {
+    private SiftModel(ModelSpec spec, TextTokenizer tokenizer, OnnxEngine engine, Scheduler scheduler, Scorer scorer) {
         this.spec = spec;
         this.tokenizer = tokenizer;
         this.engine = engine;
+        this.scheduler = scheduler;
         this.scorer = scorer;
     }
 
@@ -56,27 +55,39 @@ public final class SiftModel implements AutoCloseable {
         return open(directory, ModelOptions.defaults(), EngineOptions.defaults());
     }
 
+    public static SiftModel open(Path directory, ModelOptions modelOptions, EngineOptions engineOptions) {
+        return open(directory, modelOptions, engineOptions, SchedulerOptions.DEFAULT);
+    }
+
     /**
      * Opens and warms up a model.
      *
      * @throws dev.sift.model.ModelException naming what is missing or unsupported
      */
-    public static SiftModel open(Path directory, ModelOptions modelOptions, EngineOptions engineOptions) {
+    public static SiftModel open(Path directory, ModelOptions modelOptions, EngineOptions engineOptions,
+                                 SchedulerOptions schedulerOptions) {
         ModelSpec spec = ModelLoader.load(directory, modelOptions);
         TextTokenizer tokenizer = TextTokenizer.open(spec.tokenizerFile());
         OnnxEngine engine = null;
+        Scheduler scheduler = null;
         try {
             engine = OnnxEngine.open(spec.onnxFile(), engineOptions);
-            Scorer scorer = Scorer.create(spec, tokenizer, engine,
-                    new BatchPlanner(DEFAULT_MAX_BATCH_SIZE, DEFAULT_MAX_BATCH_TOKENS));
-            SiftModel model = new SiftModel(spec, tokenizer, engine, scorer);
+            scheduler = new Scheduler(engine, schedulerOptions, engineOptions.workers(), spec.padTokenId());
+            Scorer scorer = Scorer.create(spec, tokenizer, engine, scheduler);
+            SiftModel model = new SiftModel(spec, tokenizer, engine, scheduler, scorer);
             model.warmUp();
             return model;
         } catch (RuntimeException e) {
+            if (scheduler != null) scheduler.close();
             if (engine != null) engine.close();
             tokenizer.close();
             throw e;
         }
+    }
+
+    /** The scheduler's counters: batches, inputs computed and dropped, requests refused, tokens, queue. */
+    public SchedulerStats stats() {
+        return scheduler.stats();
     }
 
     /** One small batch through the whole path, so that the first request pays no initialisation cost. */
@@ -168,6 +179,7 @@ public final class SiftModel implements AutoCloseable {
 
     @Override
     public void close() {
+        scheduler.close();
         engine.close();
         tokenizer.close();
     }

@@ -3,7 +3,7 @@ package dev.sift.engine;
 /**
  * How ONNX Runtime runs on this machine.
  *
- * @param workers        platform threads that call {@code OrtSession.run} concurrently
+ * @param workers        platform threads that run batches concurrently (the scheduler's)
  * @param intraOpThreads threads each run uses; workers times intra-op threads should match the cores
  */
 public record EngineOptions(int workers, int intraOpThreads) {

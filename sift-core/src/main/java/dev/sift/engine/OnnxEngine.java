@@ -15,14 +15,10 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.TimeUnit;
 
 /**
- * One shared {@link OrtSession} for a model, run on a bounded pool of platform threads. Callers (virtual
- * threads included) never enter native code: they hand over token ids and wait on a future.
+ * One shared {@link OrtSession} for a model. {@link #run} is called only by the scheduler's platform threads
+ * ({@link dev.sift.batching.Scheduler}); virtual threads never enter native code here.
  */
 public final class OnnxEngine implements AutoCloseable {
 
@@ -33,17 +29,14 @@ public final class OnnxEngine implements AutoCloseable {
 
     private final OrtEnvironment env;
     private final OrtSession session;
-    private final ExecutorService workers;
     private final ThreadLocal<InputBuffers> buffers = ThreadLocal.withInitial(InputBuffers::new);
     private final boolean takesAttentionMask;
     private final boolean takesTokenTypes;
     private final Map<String, Integer> outputRanks;
 
-    private OnnxEngine(OrtEnvironment env, OrtSession session, ExecutorService workers,
-                       Set<String> inputs, Map<String, Integer> outputRanks) {
+    private OnnxEngine(OrtEnvironment env, OrtSession session, Set<String> inputs, Map<String, Integer> outputRanks) {
         this.env = env;
         this.session = session;
-        this.workers = workers;
         this.takesAttentionMask = inputs.contains(ATTENTION_MASK);
         this.takesTokenTypes = inputs.contains(TOKEN_TYPE_IDS);
         this.outputRanks = outputRanks;
@@ -83,9 +76,7 @@ public final class OnnxEngine implements AutoCloseable {
                     outputRanks.put(output.getKey(), t.getShape().length);
                 }
             }
-            ExecutorService pool = Executors.newFixedThreadPool(options.workers(),
-                    Thread.ofPlatform().name("sift-inference-", 0).daemon(true).factory());
-            return new OnnxEngine(env, session, pool, inputInfo.keySet(), outputRanks);
+            return new OnnxEngine(env, session, inputInfo.keySet(), outputRanks);
         } catch (OrtException | RuntimeException e) {
             closeQuietly(session);
             if (e instanceof ModelException m) throw m;
@@ -103,14 +94,10 @@ public final class OnnxEngine implements AutoCloseable {
     }
 
     /**
-     * Runs one batch on an inference thread: the rows are right-padded with {@code padId} to the longest, and
-     * only {@code outputName} is fetched.
+     * Runs one batch on the calling (platform) thread: the rows are right-padded with {@code padId} to the
+     * longest, and only {@code outputName} is fetched. The input buffers are the calling thread's own.
      */
-    public CompletableFuture<Output> run(long[][] ids, long[][] typeIds, long padId, String outputName) {
-        return CompletableFuture.supplyAsync(() -> runNow(ids, typeIds, padId, outputName), workers);
-    }
-
-    private Output runNow(long[][] ids, long[][] typeIds, long padId, String outputName) {
+    public Output run(long[][] ids, long[][] typeIds, long padId, String outputName) {
         int width = 0;
         for (long[] row : ids) width = Math.max(width, row.length);
         long[] shape = {ids.length, width};
@@ -139,15 +126,9 @@ public final class OnnxEngine implements AutoCloseable {
         }
     }
 
-    /** Waits for running batches to finish before the native session is freed. */
+    /** Frees the native session; the scheduler has stopped calling {@link #run} by then. */
     @Override
     public void close() {
-        workers.shutdown();
-        try {
-            if (!workers.awaitTermination(60, TimeUnit.SECONDS)) workers.shutdownNow();
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
         closeQuietly(session);
     }
 

@@ -1,7 +1,6 @@
 package dev.sift.scoring;
 
-import dev.sift.batching.BatchPlanner;
-import dev.sift.engine.OnnxEngine;
+import dev.sift.batching.Scheduler;
 import dev.sift.model.Activation;
 import dev.sift.model.ModelException;
 import dev.sift.model.ModelSpec;
@@ -13,8 +12,8 @@ import java.util.List;
 /** A sequence classifier reading (query, document) together; its one logit, activated, is the score. */
 final class CrossEncoderScorer extends Scorer {
 
-    CrossEncoderScorer(ModelSpec spec, TextTokenizer tokenizer, OnnxEngine engine, BatchPlanner planner) {
-        super(spec, tokenizer, engine, planner, chooseOutput(engine, "logits", 2, spec));
+    CrossEncoderScorer(ModelSpec spec, TextTokenizer tokenizer, Scheduler scheduler, String outputName) {
+        super(spec, tokenizer, scheduler, outputName);
     }
 
     @Override
@@ -22,10 +21,10 @@ final class CrossEncoderScorer extends Scorer {
         List<Encoded> encoded = encodePairs(pairs, options);
         double[] scores = new double[pairs.size()];
         Activation activation = options.useActivation() ? spec.activation() : Activation.IDENTITY;
-        inference.run(encoded, outputName, (input, output, row, length) -> {
+        infer(encoded, (input, output, row, length) -> {
             requireLabels(output.rowSize());
             activation.apply(output.data(), row * output.rowSize(), 1, scores, input);
-        });
+        }, options);
         return new PairScores(scores, lengths(encoded));
     }
 
@@ -50,11 +49,11 @@ final class CrossEncoderScorer extends Scorer {
         float[][] logits = new float[encoded.size()][labels];
         double[][] scores = new double[encoded.size()][labels];
         Activation activation = options.useActivation() ? spec.activation() : Activation.IDENTITY;
-        inference.run(encoded, outputName, (input, output, row, length) -> {
+        infer(encoded, (input, output, row, length) -> {
             requireLabels(output.rowSize());
             System.arraycopy(output.data(), row * labels, logits[input], 0, labels);
             activation.apply(output.data(), row * labels, labels, scores[input], 0);
-        });
+        }, options);
         return new Classification(logits, scores, lengths(encoded));
     }
 

@@ -1,7 +1,6 @@
 package dev.sift.scoring;
 
-import dev.sift.batching.BatchPlanner;
-import dev.sift.engine.OnnxEngine;
+import dev.sift.batching.Scheduler;
 import dev.sift.model.ModelSpec;
 import dev.sift.tokenize.Encoded;
 import dev.sift.tokenize.TextTokenizer;
@@ -18,8 +17,8 @@ import java.util.function.Function;
  */
 final class EmbeddingScorer extends Scorer {
 
-    EmbeddingScorer(ModelSpec spec, TextTokenizer tokenizer, OnnxEngine engine, BatchPlanner planner) {
-        super(spec, tokenizer, engine, planner, chooseOutput(engine, "last_hidden_state", 3, spec));
+    EmbeddingScorer(ModelSpec spec, TextTokenizer tokenizer, Scheduler scheduler, String outputName) {
+        super(spec, tokenizer, scheduler, outputName);
     }
 
     @Override
@@ -29,15 +28,17 @@ final class EmbeddingScorer extends Scorer {
         List<String> documents = new ArrayList<>();
         int[] query = slots(pairs, TextPair::query, queries);
         int[] document = slots(pairs, TextPair::document, documents);
-        List<Encoded> encodedQueries = encodeTexts(queries, options, options.maxTokensPerQuery());
-        List<Encoded> encodedDocuments = encodeTexts(documents, options, options.maxTokensPerDoc());
-        float[][] queryVectors = embedEncoded(encodedQueries, true);
-        float[][] documentVectors = embedEncoded(encodedDocuments, true);
+        List<Encoded> encoded = new ArrayList<>(queries.size() + documents.size());
+        encoded.addAll(encodeTexts(queries, options, options.maxTokensPerQuery()));
+        encoded.addAll(encodeTexts(documents, options, options.maxTokensPerDoc()));
+        // One submission: queries and documents share batches, and one cancellation drops them all.
+        float[][] vectors = embedEncoded(encoded, true, options);
+        int offset = queries.size();
         double[] scores = new double[pairs.size()];
         int[] tokens = new int[pairs.size()];
         for (int i = 0; i < scores.length; i++) {
-            scores[i] = Embeddings.cosine(queryVectors[query[i]], documentVectors[document[i]]);
-            tokens[i] = encodedQueries.get(query[i]).length() + encodedDocuments.get(document[i]).length();
+            scores[i] = Embeddings.cosine(vectors[query[i]], vectors[offset + document[i]]);
+            tokens[i] = encoded.get(query[i]).length() + encoded.get(offset + document[i]).length();
         }
         return new PairScores(scores, tokens);
     }
@@ -56,7 +57,7 @@ final class EmbeddingScorer extends Scorer {
     private Embedded embedded(List<Encoded> encoded, ScoreOptions options) {
         int[] tokens = new int[encoded.size()];
         for (int i = 0; i < tokens.length; i++) tokens[i] = encoded.get(i).length();
-        return new Embedded(embedEncoded(encoded, options.useActivation()), tokens);
+        return new Embedded(embedEncoded(encoded, options.useActivation(), options), tokens);
     }
 
     private List<Encoded> encodeTexts(List<String> texts, ScoreOptions options, int cap) {
@@ -77,10 +78,10 @@ final class EmbeddingScorer extends Scorer {
         return slots;
     }
 
-    private float[][] embedEncoded(List<Encoded> encoded, boolean normalize) {
+    private float[][] embedEncoded(List<Encoded> encoded, boolean normalize, ScoreOptions options) {
         float[][] vectors = new float[encoded.size()][];
-        inference.run(encoded, outputName, (input, output, row, length) ->
-                vectors[input] = Embeddings.pool(output, row, length, spec.pooling(), normalize && spec.normalize()));
+        infer(encoded, (input, output, row, length) ->
+                vectors[input] = Embeddings.pool(output, row, length, spec.pooling(), normalize && spec.normalize()), options);
         return vectors;
     }
 }

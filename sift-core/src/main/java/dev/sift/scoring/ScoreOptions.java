@@ -1,6 +1,7 @@
 package dev.sift.scoring;
 
 import dev.sift.tokenize.Truncation;
+import java.time.Duration;
 
 /**
  * Per-request choices.
@@ -13,12 +14,13 @@ import dev.sift.tokenize.Truncation;
  * @param maxTokensPerDoc   cap on each document's own tokens, applied always; zero for none
  * @param useActivation     apply the model's activation (sigmoid for most cross-encoders); false gives the raw
  *                          logit. Embedding scores (cosine) are unaffected.
+ * @param timeout           how long the request may wait for inference in all, or null for no deadline
  */
 public record ScoreOptions(boolean truncate, int truncateTo, Truncation.Side truncationSide,
-                           int maxTokensPerQuery, int maxTokensPerDoc, boolean useActivation) {
+                           int maxTokensPerQuery, int maxTokensPerDoc, boolean useActivation, Duration timeout) {
 
     /** Truncate to the model's maximum and activate, as sentence-transformers' CrossEncoder.predict does. */
-    public static final ScoreOptions DEFAULT = new ScoreOptions(true, 0, Truncation.Side.RIGHT, 0, 0, true);
+    public static final ScoreOptions DEFAULT = new ScoreOptions(true, 0, Truncation.Side.RIGHT, 0, 0, true, null);
 
     public ScoreOptions {
         if (truncateTo < 0 || maxTokensPerQuery < 0 || maxTokensPerDoc < 0) {
@@ -27,19 +29,23 @@ public record ScoreOptions(boolean truncate, int truncateTo, Truncation.Side tru
     }
 
     public ScoreOptions withTruncate(boolean truncate, int truncateTo) {
-        return new ScoreOptions(truncate, truncateTo, truncationSide, maxTokensPerQuery, maxTokensPerDoc, useActivation);
+        return new ScoreOptions(truncate, truncateTo, truncationSide, maxTokensPerQuery, maxTokensPerDoc, useActivation, timeout);
     }
 
     public ScoreOptions withTruncationSide(Truncation.Side side) {
-        return new ScoreOptions(truncate, truncateTo, side, maxTokensPerQuery, maxTokensPerDoc, useActivation);
+        return new ScoreOptions(truncate, truncateTo, side, maxTokensPerQuery, maxTokensPerDoc, useActivation, timeout);
     }
 
     public ScoreOptions withMaxTokens(int perQuery, int perDoc) {
-        return new ScoreOptions(truncate, truncateTo, truncationSide, perQuery, perDoc, useActivation);
+        return new ScoreOptions(truncate, truncateTo, truncationSide, perQuery, perDoc, useActivation, timeout);
     }
 
     public ScoreOptions withUseActivation(boolean useActivation) {
-        return new ScoreOptions(truncate, truncateTo, truncationSide, maxTokensPerQuery, maxTokensPerDoc, useActivation);
+        return new ScoreOptions(truncate, truncateTo, truncationSide, maxTokensPerQuery, maxTokensPerDoc, useActivation, timeout);
+    }
+
+    public ScoreOptions withTimeout(Duration timeout) {
+        return new ScoreOptions(truncate, truncateTo, truncationSide, maxTokensPerQuery, maxTokensPerDoc, useActivation, timeout);
     }
 
     /** How a (query, document) pair is cut, given the model's maximum. */

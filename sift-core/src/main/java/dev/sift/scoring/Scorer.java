@@ -1,6 +1,7 @@
 package dev.sift.scoring;
 
-import dev.sift.batching.BatchPlanner;
+import dev.sift.batching.RowSink;
+import dev.sift.batching.Scheduler;
 import dev.sift.engine.OnnxEngine;
 import dev.sift.model.ModelSpec;
 import dev.sift.model.ModelTask;
@@ -17,20 +18,25 @@ public abstract sealed class Scorer permits CrossEncoderScorer, EmbeddingScorer 
 
     final ModelSpec spec;
     final TextTokenizer tokenizer;
-    final BatchedInference inference;
+    final Scheduler scheduler;
     final String outputName;
 
-    Scorer(ModelSpec spec, TextTokenizer tokenizer, OnnxEngine engine, BatchPlanner planner, String outputName) {
+    Scorer(ModelSpec spec, TextTokenizer tokenizer, Scheduler scheduler, String outputName) {
         this.spec = spec;
         this.tokenizer = tokenizer;
-        this.inference = new BatchedInference(engine, planner, spec.padTokenId());
+        this.scheduler = scheduler;
         this.outputName = outputName;
     }
 
-    public static Scorer create(ModelSpec spec, TextTokenizer tokenizer, OnnxEngine engine, BatchPlanner planner) {
+    public static Scorer create(ModelSpec spec, TextTokenizer tokenizer, OnnxEngine engine, Scheduler scheduler) {
         return spec.task() == ModelTask.EMBEDDING
-                ? new EmbeddingScorer(spec, tokenizer, engine, planner)
-                : new CrossEncoderScorer(spec, tokenizer, engine, planner);
+                ? new EmbeddingScorer(spec, tokenizer, scheduler, chooseOutput(engine, "last_hidden_state", 3, spec))
+                : new CrossEncoderScorer(spec, tokenizer, scheduler, chooseOutput(engine, "logits", 2, spec));
+    }
+
+    /** Runs encoded inputs through the model, handing each its output row; refuses at once when overloaded. */
+    void infer(List<Encoded> encoded, RowSink sink, ScoreOptions options) {
+        scheduler.run(encoded, outputName, sink, options.timeout());
     }
 
     public abstract PairScores score(List<TextPair> pairs, ScoreOptions options);
@@ -76,6 +82,8 @@ public abstract sealed class Scorer permits CrossEncoderScorer, EmbeddingScorer 
 
     /** Tokenizes every item off the carrier thread, refusing over-long inputs unless truncation was asked for. */
     <T> List<Encoded> encodeAll(List<T> items, Function<T, Encoded> encoder, ScoreOptions options) {
+        // A full queue refuses before any tokenizing, so that a refusal costs next to nothing.
+        scheduler.admit();
         return OffCarrier.call(() -> {
             List<Encoded> encoded = new ArrayList<>(items.size());
             for (T item : items) {

@@ -1,6 +1,7 @@
 package dev.sift.server.cli;
 
 import dev.sift.SiftModel;
+import dev.sift.batching.SchedulerOptions;
 import dev.sift.engine.EngineOptions;
 import dev.sift.model.ModelException;
 import dev.sift.model.ModelOptions;
@@ -13,6 +14,7 @@ import dev.sift.server.http.ServerOptions;
 import dev.sift.server.http.SiftServer;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -78,12 +80,38 @@ public final class ServeCommand implements Callable<Integer> {
             description = "Largest request body in bytes (default: ${DEFAULT-VALUE}, 32 MiB).")
     long maxRequestBytes;
 
+    @Option(names = "--max-batch-tokens", paramLabel = "N", defaultValue = "16384",
+            description = "Most padded tokens (rows x longest row) in one batch (default: ${DEFAULT-VALUE}).")
+    int maxBatchTokens;
+
+    @Option(names = "--max-batch-size", paramLabel = "N", defaultValue = "32",
+            description = "Most inputs in one batch (default: ${DEFAULT-VALUE}).")
+    int maxBatchSize;
+
+    @Option(names = "--max-queued-tokens", paramLabel = "N", defaultValue = "1000000",
+            description = "Tokens waiting for inference beyond which new requests get 429 with Retry-After"
+                    + " (default: ${DEFAULT-VALUE}).")
+    long maxQueuedTokens;
+
+    @Option(names = "--workers", paramLabel = "N", defaultValue = "1",
+            description = "Batches run at once (default: ${DEFAULT-VALUE}).")
+    int workers;
+
+    @Option(names = "--intra-op-threads", paramLabel = "N",
+            description = "Threads each batch uses (default: the cores divided by --workers).")
+    Integer intraOpThreads;
+
+    @Option(names = "--request-timeout", paramLabel = "SECONDS",
+            description = "How long a request may wait for inference before a 503 (default: no deadline).")
+    Double requestTimeout;
+
     @Override
     public Integer call() {
         ServedModel served;
         try {
             served = load();
         } catch (ModelException | IllegalArgumentException e) {
+            // IllegalArgumentException also carries a bad number in a flag (workers, batch sizes).
             System.err.println("sift: cannot serve the model: " + e.getMessage());
             return 1;
         }
@@ -95,7 +123,8 @@ public final class ServeCommand implements Callable<Integer> {
         SiftServer server;
         try {
             server = SiftServer.start(served, new ServerOptions(host, port, rootPath, ApiKeys.of(keys()),
-                    new Limits(maxRequestBytes, maxDocuments, maxTextChars), autoTruncate));
+                    new Limits(maxRequestBytes, maxDocuments, maxTextChars), autoTruncate,
+                    requestTimeout == null ? null : Duration.ofMillis(Math.round(requestTimeout * 1000))));
         } catch (RuntimeException e) {
             served.model().close();
             System.err.println("sift: cannot listen on " + host + ":" + port + ": " + rootMessage(e));
@@ -135,11 +164,14 @@ public final class ServeCommand implements Callable<Integer> {
         }
         LOG.info("Loading {} from {}", name, dir);
         long start = System.nanoTime();
-        SiftModel loaded = SiftModel.open(dir, new ModelOptions(parseTokens(maxModelLen), onnxFile), EngineOptions.defaults());
+        int cores = Runtime.getRuntime().availableProcessors();
+        EngineOptions engine = new EngineOptions(workers, intraOpThreads != null ? intraOpThreads : Math.max(1, cores / Math.max(1, workers)));
+        SiftModel loaded = SiftModel.open(dir, new ModelOptions(parseTokens(maxModelLen), onnxFile), engine,
+                new SchedulerOptions(maxBatchSize, maxBatchTokens, maxQueuedTokens));
         ModelSpec spec = loaded.spec();
-        LOG.info("Loaded {} ({}, {}, max {} tokens, {}) in {} ms", name, spec.architecture(),
+        LOG.info("Loaded {} ({}, {}, max {} tokens, {}) in {} ms; {} worker(s) x {} thread(s)", name, spec.architecture(),
                 spec.task().name().toLowerCase(Locale.ROOT), spec.maxLength(), spec.directory().relativize(spec.onnxFile()),
-                (System.nanoTime() - start) / 1_000_000);
+                (System.nanoTime() - start) / 1_000_000, engine.workers(), engine.intraOpThreads());
         if (!spec.canScore()) {
             LOG.info("{} is a {}-label classifier: /classify and /pooling are served; /score and /rerank need a"
                     + " one-label cross-encoder or an embedding model", name, spec.numLabels());

@@ -9,12 +9,23 @@ public final class ApiException extends RuntimeException {
     private final int status;
     private final String type;
     private final String param;
+    private final Integer retryAfterSeconds;
 
     public ApiException(int status, String type, String message, String param) {
+        this(status, type, message, param, null);
+    }
+
+    public ApiException(int status, String type, String message, String param, Integer retryAfterSeconds) {
         super(message);
         this.status = status;
         this.type = type;
         this.param = param;
+        this.retryAfterSeconds = retryAfterSeconds;
+    }
+
+    /** Seconds a refused client should wait, sent as Retry-After; null when not a refusal. */
+    public Integer retryAfterSeconds() {
+        return retryAfterSeconds;
     }
 
     /** A malformed request: a missing field, a wrong type, unparseable JSON. */

@@ -1,5 +1,6 @@
 package dev.sift.server.http;
 
+import dev.sift.server.metrics.ServerMetrics;
 import io.javalin.config.RoutesConfig;
 import io.javalin.http.Context;
 import io.javalin.http.Handler;
@@ -29,14 +30,18 @@ public final class Routes {
     private final RoutesConfig config;
     private final List<String> prefixes;
     private final ApiKeys keys;
+    private final ClientWatch clients;
+    private final ServerMetrics metrics;
     private final Set<Route> registered = new LinkedHashSet<>();
 
-    public Routes(RoutesConfig config, String rootPath, ApiKeys keys) {
+    public Routes(RoutesConfig config, String rootPath, ApiKeys keys, ClientWatch clients, ServerMetrics metrics) {
         this.config = config;
         List<String> all = new ArrayList<>(List.of("", KSERVE_PREFIX));
         if (!rootPath.isEmpty() && !all.contains(rootPath)) all.add(rootPath);
         this.prefixes = List.copyOf(all);
         this.keys = keys;
+        this.clients = clients;
+        this.metrics = metrics;
     }
 
     public void get(String path, Access access, Handler handler) {
@@ -48,11 +53,28 @@ public final class Routes {
     }
 
     private void add(HandlerType method, String path, Access access, Handler handler) {
-        Handler guarded = access == Access.OPEN ? handler : ctx -> {
-            if (keys.allows(ctx.header("Authorization"))) handler.handle(ctx);
-            else unauthorized(ctx);
+        Handler served = access == Access.OPEN ? handler : ctx -> {
+            if (!keys.allows(ctx.header("Authorization"))) {
+                unauthorized(ctx);
+                return;
+            }
+            // While the handler waits for inference, a client that hangs up interrupts it (see ClientWatch).
+            try (AutoCloseable watch = clients.watch(ctx.req().getLocalAddr(), ctx.req().getLocalPort(),
+                    ctx.req().getRemoteAddr(), ctx.req().getRemotePort(), Thread.currentThread())) {
+                handler.handle(ctx);
+            } finally {
+                Thread.interrupted();
+            }
         };
-        for (String prefix : prefixes) config.addHttpHandler(method, prefix + path, guarded);
+        Handler timed = ctx -> {
+            long start = System.nanoTime();
+            try {
+                served.handle(ctx);
+            } finally {
+                metrics.record(method.name(), path, ctx.statusCode(), System.nanoTime() - start);
+            }
+        };
+        for (String prefix : prefixes) config.addHttpHandler(method, prefix + path, timed);
         registered.add(new Route(method, path, access));
     }
 

@@ -1,5 +1,7 @@
 package dev.sift.server.http;
 
+import java.time.Duration;
+
 /**
  * Where and how the HTTP server listens and what it accepts.
  *
@@ -10,8 +12,10 @@ package dev.sift.server.http;
  * @param limits       request bounds
  * @param autoTruncate truncate over-long inputs when a request does not say (TEI's --auto-truncate); off, an
  *                     over-long input is a 400 as in vLLM
+ * @param requestTimeout how long a request may wait for inference before a 503, or null for no deadline
  */
-public record ServerOptions(String host, int port, String rootPath, ApiKeys apiKeys, Limits limits, boolean autoTruncate) {
+public record ServerOptions(String host, int port, String rootPath, ApiKeys apiKeys, Limits limits, boolean autoTruncate,
+                            Duration requestTimeout) {
 
     public ServerOptions {
         rootPath = normalizeRootPath(rootPath);
@@ -19,23 +23,27 @@ public record ServerOptions(String host, int port, String rootPath, ApiKeys apiK
 
     /** Loopback, a free port, no keys, default limits. */
     public static ServerOptions local() {
-        return new ServerOptions("127.0.0.1", 0, "", ApiKeys.none(), Limits.DEFAULT, false);
+        return new ServerOptions("127.0.0.1", 0, "", ApiKeys.none(), Limits.DEFAULT, false, null);
     }
 
     public ServerOptions withApiKeys(ApiKeys keys) {
-        return new ServerOptions(host, port, rootPath, keys, limits, autoTruncate);
+        return new ServerOptions(host, port, rootPath, keys, limits, autoTruncate, requestTimeout);
     }
 
     public ServerOptions withLimits(Limits newLimits) {
-        return new ServerOptions(host, port, rootPath, apiKeys, newLimits, autoTruncate);
+        return new ServerOptions(host, port, rootPath, apiKeys, newLimits, autoTruncate, requestTimeout);
     }
 
     public ServerOptions withRootPath(String path) {
-        return new ServerOptions(host, port, path, apiKeys, limits, autoTruncate);
+        return new ServerOptions(host, port, path, apiKeys, limits, autoTruncate, requestTimeout);
     }
 
     public ServerOptions withAutoTruncate(boolean truncate) {
-        return new ServerOptions(host, port, rootPath, apiKeys, limits, truncate);
+        return new ServerOptions(host, port, rootPath, apiKeys, limits, truncate, requestTimeout);
+    }
+
+    public ServerOptions withRequestTimeout(Duration timeout) {
+        return new ServerOptions(host, port, rootPath, apiKeys, limits, autoTruncate, timeout);
     }
 
     /** "/x/y" from "x/y/", "/x/y" or "/x/y/"; "" for none. */

@@ -10,6 +10,7 @@ import dev.sift.server.api.sagemaker.SageMakerApi;
 import dev.sift.server.api.vllm.VllmModelsApi;
 import dev.sift.server.api.vllm.VllmScoreApi;
 import dev.sift.model.ModelTask;
+import dev.sift.server.metrics.ServerMetrics;
 import io.javalin.Javalin;
 import java.util.List;
 import java.util.Map;
@@ -23,14 +24,18 @@ public final class SiftServer implements AutoCloseable {
 
     private final Javalin app;
     private final List<Routes.Route> routes;
+    private final ClientWatch clients;
 
-    private SiftServer(Javalin app, List<Routes.Route> routes) {
+    private SiftServer(Javalin app, List<Routes.Route> routes, ClientWatch clients) {
         this.app = app;
         this.routes = routes;
+        this.clients = clients;
     }
 
     public static SiftServer start(ServedModel served, ServerOptions options) {
         ServingContext context = new ServingContext(served, options);
+        ServerMetrics metrics = new ServerMetrics(served.model(), served.name());
+        ClientWatch clients = new ClientWatch();
         Routes[] table = new Routes[1];
         Javalin app = Javalin.create(config -> {
             config.startup.showJavalinBanner = false;
@@ -43,9 +48,11 @@ public final class SiftServer implements AutoCloseable {
             config.router.ignoreTrailingSlashes = true;
             config.http.prefer405over404 = true;
 
-            Routes routes = new Routes(config.routes, options.rootPath(), options.apiKeys());
+            Routes routes = new Routes(config.routes, options.rootPath(), options.apiKeys(), clients, metrics);
             table[0] = routes;
             routes.get("/health", Routes.Access.OPEN, ctx -> ctx.status(200));
+            routes.get("/metrics", Routes.Access.OPEN,
+                    ctx -> ctx.contentType("text/plain; version=0.0.4; charset=utf-8").result(metrics.scrape()));
             routes.get("/version", Routes.Access.OPEN, ctx -> Json.write(ctx, 200, Map.of("version", SiftVersion.get())));
             new VllmModelsApi(context).register(routes);
             if (served.model().spec().canScore()) {
@@ -66,7 +73,7 @@ public final class SiftServer implements AutoCloseable {
             config.routes.error(405, ctx -> Json.write(ctx, 405, Map.of("detail", "Method Not Allowed")));
         });
         app.start();
-        return new SiftServer(app, table[0].registered());
+        return new SiftServer(app, table[0].registered(), clients);
     }
 
     /** The bound port (useful when started on port 0). */
@@ -82,5 +89,6 @@ public final class SiftServer implements AutoCloseable {
     @Override
     public void close() {
         app.stop();
+        clients.close();
     }
 }

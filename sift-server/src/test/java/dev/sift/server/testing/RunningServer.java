@@ -28,8 +28,16 @@ public final class RunningServer implements AutoCloseable {
     }
 
     public RunningServer(Path modelDir, List<String> names, ServerOptions options) {
-        this.model = SiftModel.open(modelDir);
+        this(SiftModel.open(modelDir), modelDir, names, options);
+    }
+
+    public RunningServer(SiftModel model, Path modelDir, List<String> names, ServerOptions options) {
+        this.model = model;
         this.server = SiftServer.start(new ServedModel(model, names, modelDir.toString()), options);
+    }
+
+    public SiftModel model() {
+        return model;
     }
 
     public SiftServer server() {
@@ -57,7 +65,8 @@ public final class RunningServer implements AutoCloseable {
     public Response send(HttpRequest request) {
         try {
             HttpResponse<String> response = client.send(request, HttpResponse.BodyHandlers.ofString());
-            JsonNode body = response.body().isEmpty() ? null : JSON.readTree(response.body());
+            boolean json = response.headers().firstValue("Content-Type").orElse("").startsWith("application/json");
+            JsonNode body = response.body().isEmpty() || !json ? null : JSON.readTree(response.body());
             return new Response(response.statusCode(), body, response);
         } catch (IOException e) {
             throw new UncheckedIOException(e);

@@ -1,5 +1,7 @@
 package dev.sift.server.api.tei;
 
+import dev.sift.batching.DeadlineExceededException;
+import dev.sift.batching.OverloadedException;
 import dev.sift.scoring.InputTooLongException;
 import dev.sift.server.api.vllm.VllmErrors;
 import dev.sift.server.http.ApiException;
@@ -19,7 +21,16 @@ public final class TeiErrors {
         int status;
         String type;
         String message;
-        if (failure instanceof EmptyTexts) {
+        if (failure instanceof OverloadedException overloaded) {
+            status = 429;
+            type = "Overloaded";
+            message = "Model is overloaded";
+            ctx.header("Retry-After", Integer.toString(overloaded.retryAfterSeconds()));
+        } else if (failure instanceof DeadlineExceededException late) {
+            status = 503;
+            type = "Overloaded";
+            message = late.getMessage();
+        } else if (failure instanceof EmptyTexts) {
             status = 400;
             type = "Empty";
             message = failure.getMessage();

@@ -60,7 +60,7 @@ public final class TeiRerankApi {
         boolean returnText = VllmRequests.optionalBoolean(body, "return_text", false);
         ScoreOptions options = ScoreOptions.DEFAULT.withTruncate(truncate, 0)
                 .withTruncationSide(VllmRequests.side(body.get("truncation_direction"), "truncation_direction"))
-                .withUseActivation(!raw);
+                .withUseActivation(!raw).withTimeout(context.options().requestTimeout());
 
         PairScores scores = context.model().score(Pairing.pair(List.of(query.asText()), texts), options);
         List<Rank> ranks = new ArrayList<>(texts.size());

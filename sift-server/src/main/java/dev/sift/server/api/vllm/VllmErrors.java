@@ -1,5 +1,7 @@
 package dev.sift.server.api.vllm;
 
+import dev.sift.batching.DeadlineExceededException;
+import dev.sift.batching.OverloadedException;
 import dev.sift.model.ModelException;
 import dev.sift.scoring.InputTooLongException;
 import dev.sift.server.http.ApiException;
@@ -8,6 +10,7 @@ import io.javalin.http.Context;
 import io.javalin.http.Handler;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.concurrent.CancellationException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -31,6 +34,10 @@ public final class VllmErrors {
     public static ApiException toApiException(Exception e) {
         return switch (e) {
             case ApiException api -> api;
+            case OverloadedException overloaded ->
+                    new ApiException(429, "TooManyRequests", overloaded.getMessage(), null, overloaded.retryAfterSeconds());
+            case DeadlineExceededException late -> new ApiException(503, "ServiceUnavailable", late.getMessage(), null);
+            case CancellationException gone -> new ApiException(499, "ClientClosedRequest", "The client went away", null);
             case InputTooLongException tooLong -> ApiException.invalidValue(tooLongMessage(tooLong), "input_tokens");
             case IllegalArgumentException invalid -> ApiException.invalidValue(invalid.getMessage(), null);
             case UnsupportedOperationException unsupported -> ApiException.invalidValue(unsupported.getMessage(), null);
@@ -55,6 +62,7 @@ public final class VllmErrors {
     }
 
     public static void write(Context ctx, ApiException e) {
+        if (e.retryAfterSeconds() != null) ctx.header("Retry-After", Integer.toString(e.retryAfterSeconds()));
         Map<String, Object> error = new LinkedHashMap<>();
         error.put("message", e.getMessage());
         error.put("type", e.type());

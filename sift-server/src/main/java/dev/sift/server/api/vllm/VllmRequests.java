@@ -93,7 +93,8 @@ public final class VllmRequests {
         int perQuery = tokensPer(body, "max_tokens_per_query", maxModelLen);
         int perDoc = tokensPer(body, "max_tokens_per_doc", maxModelLen);
         return ScoreOptions.DEFAULT.withTruncate(truncate, truncateTo).withTruncationSide(side)
-                .withMaxTokens(perQuery, perDoc).withUseActivation(optionalBoolean(body, "use_activation", true));
+                .withMaxTokens(perQuery, perDoc).withUseActivation(optionalBoolean(body, "use_activation", true))
+                .withTimeout(context.options().requestTimeout());
     }
 
     /** "left" or "right" in any case (TEI writes "Left"); absent or null is right. */

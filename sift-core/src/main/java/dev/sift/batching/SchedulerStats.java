@@ -1,0 +1,15 @@
+package dev.sift.batching;
+
+/**
+ * Counters since the model was opened.
+ *
+ * @param batches          batches run
+ * @param inputsComputed   inputs the model ran
+ * @param inputsDropped    queued inputs dropped because their request was cancelled or expired
+ * @param requestsRefused  requests refused because the queue was full
+ * @param tokensComputed   real tokens run (padding excluded)
+ * @param tokensPadded     tokens run in all, padding included
+ * @param queuedTokens     tokens waiting now
+ */
+public record SchedulerStats(long batches, long inputsComputed, long inputsDropped, long requestsRefused,
+                             long tokensComputed, long tokensPadded, long queuedTokens) {}

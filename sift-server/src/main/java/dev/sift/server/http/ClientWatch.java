@@ -1,0 +1,132 @@
+package dev.sift.server.http;
+
+import java.io.IOException;
+import java.net.InetAddress;
+import java.net.UnknownHostException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.HexFormat;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Notices clients that hung up while their request waits, and interrupts the handler so that the scheduler drops
+ * the request's queued inputs instead of computing them.
+ *
+ * <p>Jetty learns of an HTTP/1.1 client's close only when it next reads or writes the connection, which it does
+ * not while a handler runs. The kernel knows at once: the server side of the connection moves to CLOSE_WAIT
+ * (or CLOSE after a reset). On Linux one daemon thread reads {@code /proc/net/tcp} and {@code /proc/net/tcp6}
+ * every 100 ms while any request is being served, which consumes nothing from the sockets. Elsewhere the watch
+ * does nothing and a gone client's request is computed as before.
+ */
+public final class ClientWatch implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(ClientWatch.class);
+    private static final Path[] TABLES = {Path.of("/proc/net/tcp"), Path.of("/proc/net/tcp6")};
+    /** TCP states of a socket whose peer has gone: CLOSE_WAIT (08) after a FIN, CLOSE (07) after a reset. */
+    private static final String CLOSE_WAIT = "08";
+    private static final String CLOSE = "07";
+
+    /** A watched connection, keyed by its addresses as the kernel's table writes them. */
+    private record Connection(String local, String remote) {}
+
+    private final Map<Connection, Thread> watched = new ConcurrentHashMap<>();
+    private final Thread poller;
+    private final boolean available;
+
+    public ClientWatch() {
+        this.available = Files.isReadable(TABLES[0]);
+        this.poller = available ? Thread.ofPlatform().name("sift-client-watch").daemon(true).start(this::poll) : null;
+    }
+
+    /** Watches one request's connection while {@code handler} serves it; close the result when done. */
+    public AutoCloseable watch(String localAddress, int localPort, String remoteAddress, int remotePort, Thread handler) {
+        if (!available) return () -> { };
+        Connection connection;
+        try {
+            connection = new Connection(encode(localAddress, localPort), encode(remoteAddress, remotePort));
+        } catch (UnknownHostException | IllegalArgumentException e) {
+            return () -> { };
+        }
+        watched.put(connection, handler);
+        Connection mapped = mapped(localAddress, localPort, remoteAddress, remotePort);
+        if (mapped != null) watched.put(mapped, handler);
+        return () -> {
+            watched.remove(connection, handler);
+            if (mapped != null) watched.remove(mapped, handler);
+        };
+    }
+
+    /** The same IPv4 connection as a dual-stack (tcp6) socket lists it, or null for an IPv6 one. */
+    private static Connection mapped(String localAddress, int localPort, String remoteAddress, int remotePort) {
+        try {
+            byte[] local = InetAddress.getByName(localAddress).getAddress();
+            byte[] remote = InetAddress.getByName(remoteAddress).getAddress();
+            if (local.length != 4 || remote.length != 4) return null;
+            return new Connection(encode(asMapped(local), localPort), encode(asMapped(remote), remotePort));
+        } catch (UnknownHostException e) {
+            return null;
+        }
+    }
+
+    private static String asMapped(byte[] v4) {
+        return "::ffff:" + (v4[0] & 0xff) + "." + (v4[1] & 0xff) + "." + (v4[2] & 0xff) + "." + (v4[3] & 0xff);
+    }
+
+    private void poll() {
+        while (!Thread.currentThread().isInterrupted()) {
+            try {
+                TimeUnit.MILLISECONDS.sleep(100);
+            } catch (InterruptedException e) {
+                return;
+            }
+            if (watched.isEmpty()) continue;
+            for (Path table : TABLES) {
+                try {
+                    for (String line : Files.readAllLines(table)) gone(line);
+                } catch (IOException e) {
+                    LOG.debug("cannot read {}", table, e);
+                }
+            }
+        }
+    }
+
+    /** One line of the table: "sl local_address rem_address st ..." with hex addresses. */
+    private void gone(String line) {
+        String[] fields = line.trim().split("\\s+");
+        if (fields.length < 4 || !(fields[3].equals(CLOSE_WAIT) || fields[3].equals(CLOSE))) return;
+        Thread handler = watched.remove(new Connection(fields[1], fields[2]));
+        if (handler != null) handler.interrupt();
+    }
+
+    /**
+     * An address as /proc/net/tcp{,6} writes it: the address bytes in 32-bit words of host (little-endian) order,
+     * in hex, then the port in hex. IPv4 clients of a dual-stack socket appear in tcp6 as ::ffff:a.b.c.d.
+     */
+    static String encode(String address, int port) throws UnknownHostException {
+        byte[] bytes = address.startsWith("::ffff:") ? mappedBytes(address) : InetAddress.getByName(address).getAddress();
+        StringBuilder hex = new StringBuilder();
+        for (int word = 0; word < bytes.length; word += 4) {
+            for (int b = 3; b >= 0; b--) hex.append(HexFormat.of().toHexDigits(bytes[word + b]));
+        }
+        return hex.toString().toUpperCase(Locale.ROOT) + ":" + String.format("%04X", port);
+    }
+
+    /** InetAddress folds ::ffff:a.b.c.d back to IPv4; the kernel's tcp6 table keeps all 16 bytes. */
+    private static byte[] mappedBytes(String address) throws UnknownHostException {
+        byte[] v4 = InetAddress.getByName(address.substring("::ffff:".length())).getAddress();
+        byte[] v6 = new byte[16];
+        v6[10] = (byte) 0xff;
+        v6[11] = (byte) 0xff;
+        System.arraycopy(v4, 0, v6, 12, 4);
+        return v6;
+    }
+
+    @Override
+    public void close() {
+        if (poller != null) poller.interrupt();
+    }
+}
