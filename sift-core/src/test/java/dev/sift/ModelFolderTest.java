@@ -74,8 +74,8 @@ class ModelFolderTest {
     @Test
     void maxModelLenCapsTheLengthButCannotExceedTheModel() {
         Path dir = Fixtures.model("bert-cross-encoder");
-        assertThat(ModelLoader.load(dir, new ModelOptions(16, null)).maxLength()).isEqualTo(16);
-        assertThatThrownBy(() -> ModelLoader.load(dir, new ModelOptions(4096, null)))
+        assertThat(ModelLoader.load(dir, new ModelOptions(16, null, false)).maxLength()).isEqualTo(16);
+        assertThatThrownBy(() -> ModelLoader.load(dir, new ModelOptions(4096, null, false)))
                 .isInstanceOf(ModelException.class)
                 .hasMessageContaining("--max-model-len 4096 exceeds the model's limit of 48")
                 .hasMessageContaining("model_max_length in tokenizer_config.json");
@@ -121,9 +121,27 @@ class ModelFolderTest {
                 .hasMessageContaining("no ONNX graph")
                 .hasMessageContaining("onnx/model_qint8.onnx")
                 .hasMessageContaining("optimum-cli export onnx");
-        try (SiftModel model = SiftModel.open(dir, new ModelOptions(null, "onnx/model_qint8.onnx"), EngineOptions.defaults())) {
+        try (SiftModel model = SiftModel.open(dir, new ModelOptions(null, "onnx/model_qint8.onnx", false), EngineOptions.defaults())) {
             assertThat(model.spec().onnxFile()).endsWith(Path.of("onnx/model_qint8.onnx"));
         }
+    }
+
+    @Test
+    void int8PicksTheQuantizedGraphMadeForThisCpuAndRanksLikeFp32() {
+        JsonNode c = Fixtures.golden("bert-cross-encoder").get("cases").get(0);
+        List<String> docs = Fixtures.strings(c.get("text_2"));
+        try (SiftModel int8 = SiftModel.open(Fixtures.model("bert-cross-encoder"), new ModelOptions(null, null, true), EngineOptions.defaults())) {
+            assertThat(int8.spec().onnxFile().getFileName().toString()).startsWith("model_q").contains("int8");
+            double[] scores = int8.score(c.get("text_1").asText(), docs);
+            for (int i = 0; i < scores.length; i++) {
+                // Quantization moves scores a little; the golden fp32 values bound how far.
+                assertThat(scores[i]).isCloseTo(c.get("scores").get(i).asDouble(), within(0.05));
+            }
+        }
+        assertThatThrownBy(() -> new ModelOptions(null, "onnx/model.onnx", true)).hasMessageContaining("not both");
+        Path plain = Fixtures.model("bert-embedding");
+        assertThatThrownBy(() -> ModelLoader.load(plain, new ModelOptions(null, null, true)))
+                .isInstanceOf(ModelException.class).hasMessageContaining("no quantized ONNX graph");
     }
 
     @Test

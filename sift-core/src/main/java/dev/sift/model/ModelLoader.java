@@ -69,7 +69,7 @@ public final class ModelLoader {
         }
 
         int maxLength = maxLength(dir, config, modelType, st, options.maxModelLen());
-        Path onnxFile = onnxFile(dir, options.onnxFile());
+        Path onnxFile = options.int8() ? QuantizedGraphs.find(dir) : onnxFile(dir, options.onnxFile());
         long padTokenId = config.path("pad_token_id").canConvertToLong() ? config.get("pad_token_id").asLong() : 0L;
         int vocabSize = config.path("vocab_size").canConvertToInt() ? config.get("vocab_size").asInt() : 0;
 

@@ -4,18 +4,23 @@ package dev.sift.model;
  * What a user can override when a model is opened.
  *
  * @param maxModelLen a cap on tokens per input, or null for the model's own limit
- * @param onnxFile    the ONNX graph to run, relative to the model folder (a quantized variant, say), or
- *                    null for {@code onnx/model.onnx} or {@code model.onnx}
+ * @param onnxFile    the ONNX graph to run, relative to the model folder, or null for {@code onnx/model.onnx} or
+ *                    {@code model.onnx}
+ * @param int8        run the folder's dynamically quantized int8 graph, the variant that suits this CPU
+ *                    ({@link QuantizedGraphs}); not together with {@code onnxFile}
  */
-public record ModelOptions(Integer maxModelLen, String onnxFile) {
+public record ModelOptions(Integer maxModelLen, String onnxFile, boolean int8) {
 
     public static ModelOptions defaults() {
-        return new ModelOptions(null, null);
+        return new ModelOptions(null, null, false);
     }
 
     public ModelOptions {
         if (maxModelLen != null && maxModelLen < 1) {
             throw new IllegalArgumentException("max model length must be positive, got " + maxModelLen);
+        }
+        if (int8 && onnxFile != null) {
+            throw new IllegalArgumentException("choose the graph either by file (--onnx-file) or by precision (--int8), not both");
         }
     }
 }

@@ -54,6 +54,11 @@ public final class ServeCommand implements Callable<Integer> {
             description = "The ONNX graph to run, relative to the model folder (for example onnx/model_qint8_avx512_vnni.onnx).")
     String onnxFile;
 
+    @Option(names = "--int8",
+            description = "Run the folder's int8 (dynamically quantized) graph, the variant made for this CPU:"
+                    + " onnx/model_qint8_avx512_vnni.onnx, model_qint8_avx512.onnx or model_quint8_avx2.onnx.")
+    boolean int8;
+
     @Option(names = "--api-key", paramLabel = "KEY",
             description = "A key clients must send as 'Authorization: Bearer KEY' on every model route (repeatable)."
                     + " Default: $SIFT_API_KEY, else $VLLM_API_KEY, else no key.")
@@ -166,7 +171,7 @@ public final class ServeCommand implements Callable<Integer> {
         long start = System.nanoTime();
         int cores = Runtime.getRuntime().availableProcessors();
         EngineOptions engine = new EngineOptions(workers, intraOpThreads != null ? intraOpThreads : Math.max(1, cores / Math.max(1, workers)));
-        SiftModel loaded = SiftModel.open(dir, new ModelOptions(parseTokens(maxModelLen), onnxFile), engine,
+        SiftModel loaded = SiftModel.open(dir, new ModelOptions(parseTokens(maxModelLen), onnxFile, int8), engine,
                 new SchedulerOptions(maxBatchSize, maxBatchTokens, maxQueuedTokens));
         ModelSpec spec = loaded.spec();
         LOG.info("Loaded {} ({}, {}, max {} tokens, {}) in {} ms; {} worker(s) x {} thread(s)", name, spec.architecture(),

@@ -1,0 +1,18 @@
+package dev.sift.model;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import org.junit.jupiter.api.Test;
+
+/** The int8 variant made for the CPU comes first. */
+class QuantizedGraphsTest {
+
+    @Test
+    void preferenceFollowsTheInstructionSet() {
+        assertThat(QuantizedGraphs.preference("fpu avx2 avx512f avx512_vnni", "amd64").get(0)).isEqualTo("model_qint8_avx512_vnni.onnx");
+        assertThat(QuantizedGraphs.preference("fpu avx2 avx512f", "amd64").get(0)).isEqualTo("model_qint8_avx512.onnx");
+        assertThat(QuantizedGraphs.preference("fpu avx2", "amd64").get(0)).isEqualTo("model_quint8_avx2.onnx");
+        assertThat(QuantizedGraphs.preference("", "aarch64").get(0)).isEqualTo("model_qint8_arm64.onnx");
+        assertThat(QuantizedGraphs.preference("fpu avx2", "amd64")).contains("model_qint8_avx512_vnni.onnx");
+    }
+}
