@@ -5,6 +5,7 @@ import dev.sift.engine.Output;
 import dev.sift.tokenize.Encoded;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Iterator;
 import java.util.LinkedList;
 import java.util.List;
@@ -13,6 +14,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.LongAdder;
 import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
@@ -99,7 +101,7 @@ public final class Scheduler implements AutoCloseable {
         // Longest first, so that a request's inputs fill batches of near-equal length from the head.
         Integer[] order = new Integer[inputs.size()];
         for (int i = 0; i < order.length; i++) order[i] = i;
-        java.util.Arrays.sort(order, (a, b) -> Integer.compare(inputs.get(b).length(), inputs.get(a).length()));
+        Arrays.sort(order, (a, b) -> Integer.compare(inputs.get(b).length(), inputs.get(a).length()));
         lock.lock();
         try {
             if (closed) throw new IllegalStateException("the model is closed");
@@ -243,14 +245,14 @@ public final class Scheduler implements AutoCloseable {
 
     /** One request's inputs in flight. */
     private static final class Job {
-        final java.util.concurrent.atomic.AtomicInteger remaining;
+        final AtomicInteger remaining;
         final String outputName;
         final RowSink sink;
         final CompletableFuture<Void> done = new CompletableFuture<>();
         volatile boolean cancelled;
 
         Job(int inputs, String outputName, RowSink sink) {
-            this.remaining = new java.util.concurrent.atomic.AtomicInteger(inputs);
+            this.remaining = new AtomicInteger(inputs);
             this.outputName = outputName;
             this.sink = sink;
         }

@@ -3,6 +3,7 @@ package dev.sift.scoring;
 import dev.sift.batching.RowSink;
 import dev.sift.batching.Scheduler;
 import dev.sift.engine.OnnxEngine;
+import dev.sift.model.ModelException;
 import dev.sift.model.ModelSpec;
 import dev.sift.model.ModelTask;
 import dev.sift.tokenize.Encoded;
@@ -10,7 +11,9 @@ import dev.sift.tokenize.OffCarrier;
 import dev.sift.tokenize.TextTokenizer;
 import dev.sift.tokenize.Truncation;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
+import java.util.Map;
 import java.util.function.Function;
 
 /** Turns texts into scores for one kind of model. */
@@ -74,7 +77,7 @@ public abstract sealed class Scorer permits CrossEncoderScorer, EmbeddingScorer 
             if (!options.truncate() && ids.length > spec.maxLength()) throw new InputTooLongException(spec.maxLength(), ids.length);
             int keep = Math.min(ids.length, truncation.maxTokens());
             int from = truncation.side() == Truncation.Side.LEFT ? ids.length - keep : 0;
-            long[] kept = java.util.Arrays.copyOfRange(ids, from, from + keep);
+            long[] kept = Arrays.copyOfRange(ids, from, from + keep);
             encoded.add(new Encoded(kept, new long[keep], ids.length));
         }
         return encoded;
@@ -101,9 +104,9 @@ public abstract sealed class Scorer permits CrossEncoderScorer, EmbeddingScorer 
     static String chooseOutput(OnnxEngine engine, String preferred, int rank, ModelSpec spec) {
         if (engine.outputRanks().getOrDefault(preferred, -1) == rank) return preferred;
         List<String> candidates = engine.outputRanks().entrySet().stream()
-                .filter(e -> e.getValue() == rank).map(java.util.Map.Entry::getKey).toList();
+                .filter(e -> e.getValue() == rank).map(Map.Entry::getKey).toList();
         if (candidates.size() == 1) return candidates.get(0);
-        throw new dev.sift.model.ModelException("ONNX graph " + spec.onnxFile() + " has float outputs "
+        throw new ModelException("ONNX graph " + spec.onnxFile() + " has float outputs "
                 + engine.outputRanks() + "; expected " + preferred + " of rank " + rank);
     }
 }

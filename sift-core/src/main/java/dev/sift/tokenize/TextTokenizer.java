@@ -7,6 +7,7 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Map;
 
 /**
@@ -67,9 +68,13 @@ public final class TextTokenizer implements AutoCloseable {
     }
 
     /** Token ids and their strings, untruncated. */
-    public Encoding tokens(String text, boolean addSpecialTokens) {
-        return tokenizer.encode(text, addSpecialTokens, false);
+    public Tokens tokens(String text, boolean addSpecialTokens) {
+        Encoding encoding = tokenizer.encode(text, addSpecialTokens, false);
+        return new Tokens(encoding.getIds(), List.of(encoding.getTokens()));
     }
+
+    /** A text's token ids and the tokens' strings. */
+    public record Tokens(long[] ids, List<String> strings) {}
 
     /** The text of token ids, special tokens included. */
     public String decode(long[] ids) {

@@ -1,5 +1,6 @@
 package dev.sift.server.http;
 
+import dev.sift.model.ModelTask;
 import dev.sift.server.SiftVersion;
 import dev.sift.server.api.openai.EmbeddingsApi;
 import dev.sift.server.api.openapi.OpenApiDocument;
@@ -9,11 +10,11 @@ import dev.sift.server.api.rerank.RerankApi;
 import dev.sift.server.api.sagemaker.SageMakerApi;
 import dev.sift.server.api.vllm.VllmModelsApi;
 import dev.sift.server.api.vllm.VllmScoreApi;
-import dev.sift.model.ModelTask;
 import dev.sift.server.metrics.ServerMetrics;
 import io.javalin.Javalin;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.atomic.AtomicReference;
 
 /**
  * The HTTP server: Jetty 12 through Javalin, handlers on virtual threads (inference itself runs on the model's
@@ -36,7 +37,7 @@ public final class SiftServer implements AutoCloseable {
         ServingContext context = new ServingContext(served, options);
         ServerMetrics metrics = new ServerMetrics(served.model(), served.name());
         ClientWatch clients = new ClientWatch();
-        Routes[] table = new Routes[1];
+        AtomicReference<Routes> table = new AtomicReference<>();
         Javalin app = Javalin.create(config -> {
             config.startup.showJavalinBanner = false;
             config.startup.showOldJavalinVersionWarning = false;
@@ -49,7 +50,7 @@ public final class SiftServer implements AutoCloseable {
             config.http.prefer405over404 = true;
 
             Routes routes = new Routes(config.routes, options.rootPath(), options.apiKeys(), clients, metrics);
-            table[0] = routes;
+            table.set(routes);
             routes.get("/health", Routes.Access.OPEN, ctx -> ctx.status(200));
             routes.get("/metrics", Routes.Access.OPEN,
                     ctx -> ctx.contentType("text/plain; version=0.0.4; charset=utf-8").result(metrics.scrape()));
@@ -73,7 +74,7 @@ public final class SiftServer implements AutoCloseable {
             config.routes.error(405, ctx -> Json.write(ctx, 405, Map.of("detail", "Method Not Allowed")));
         });
         app.start();
-        return new SiftServer(app, table[0].registered(), clients);
+        return new SiftServer(app, table.get().registered(), clients);
     }
 
     /** The bound port (useful when started on port 0). */

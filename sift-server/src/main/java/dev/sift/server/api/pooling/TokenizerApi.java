@@ -1,6 +1,5 @@
 package dev.sift.server.api.pooling;
 
-import ai.djl.huggingface.tokenizers.Encoding;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.sift.server.api.vllm.VllmErrors;
 import dev.sift.server.api.vllm.VllmRequests;
@@ -9,8 +8,8 @@ import dev.sift.server.http.Json;
 import dev.sift.server.http.Routes;
 import dev.sift.server.http.ServingContext;
 import dev.sift.tokenize.OffCarrier;
+import dev.sift.tokenize.TextTokenizer;
 import io.javalin.http.Context;
-import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 
@@ -35,10 +34,9 @@ public final class TokenizerApi {
         context.limits().checkText(prompt.asText(), "prompt");
         boolean special = VllmRequests.optionalBoolean(body, "add_special_tokens", true);
         boolean strings = VllmRequests.optionalBoolean(body, "return_token_strs", false);
-        Encoding encoding = OffCarrier.call(() -> context.model().tokenizer().tokens(prompt.asText(), special));
-        long[] ids = encoding.getIds();
-        Json.write(ctx, 200, new Tokens(ids.length, context.model().spec().maxLength(), ids,
-                strings ? Arrays.asList(encoding.getTokens()) : null));
+        TextTokenizer.Tokens tokens = OffCarrier.call(() -> context.model().tokenizer().tokens(prompt.asText(), special));
+        Json.write(ctx, 200, new TokenizeResponse(tokens.ids().length, context.model().spec().maxLength(), tokens.ids(),
+                strings ? tokens.strings() : null));
     }
 
     void detokenize(Context ctx, JsonNode body) {
@@ -69,5 +67,5 @@ public final class TokenizerApi {
         }
     }
 
-    record Tokens(int count, int maxModelLen, long[] tokens, List<String> tokenStrs) {}
+    record TokenizeResponse(int count, int maxModelLen, long[] tokens, List<String> tokenStrs) {}
 }

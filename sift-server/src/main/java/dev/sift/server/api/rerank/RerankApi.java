@@ -3,8 +3,8 @@ package dev.sift.server.api.rerank;
 import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.sift.SiftModel;
-import dev.sift.scoring.Pairing;
 import dev.sift.scoring.PairScores;
+import dev.sift.scoring.Pairing;
 import dev.sift.scoring.RankedDocument;
 import dev.sift.scoring.ScoreOptions;
 import dev.sift.server.api.tei.TeiRerankApi;
@@ -18,6 +18,7 @@ import io.javalin.http.Context;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 
 /**
@@ -118,7 +119,7 @@ public final class RerankApi {
                     text = fields(item, rankFields, i);
                 } else {
                     throw ApiException.badRequest("documents must be strings or objects with a \"text\" field; document "
-                            + i + " is " + item.getNodeType().name().toLowerCase(java.util.Locale.ROOT));
+                            + i + " is " + item.getNodeType().name().toLowerCase(Locale.ROOT));
                 }
                 context.limits().checkText(text, "documents[" + i + "]");
                 texts.add(text);
