@@ -1,0 +1,256 @@
+package dev.sift.bench;
+
+import ai.onnxruntime.OnnxTensor;
+import ai.onnxruntime.OrtEnvironment;
+import ai.onnxruntime.OrtSession;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.langchain4j.data.segment.TextSegment;
+import dev.langchain4j.model.scoring.onnx.OnnxScoringModel;
+import dev.sift.SiftModel;
+import dev.sift.engine.EngineOptions;
+import dev.sift.model.ModelOptions;
+import java.lang.management.ManagementFactory;
+import java.nio.LongBuffer;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * Closed-loop benchmark runner for the Java systems. Usage: {@code BenchMain JOB.json}; prints one line
+ * {@code RESULT {...}} on stdout.
+ *
+ * <p>Job fields: system ({@code sift-api}, {@code ort-ceiling}, {@code lc4j}), model_dir, onnx_file (relative to
+ * model_dir), workload (path of a workload JSON written by bench/run.py), concurrency, reps, requests_per_rep,
+ * warmup, workers and intra_op_threads (sift-api), threads and batch_size (ort-ceiling), save_scores.
+ *
+ * <p>Requests are taken in workload order from one shared counter, so every system sees the same sequence.
+ */
+public final class BenchMain {
+
+    interface Scorer {
+        /** Scores request {@code r}; returns the scores, and for the ceiling the seconds spent in session.run. */
+        double[] score(Request r, double[] timed) throws Exception;
+    }
+
+    record Request(String query, List<String> docs, long[][] ids, long[][] types) {}
+
+    public static void main(String[] args) throws Exception {
+        ObjectMapper json = new ObjectMapper();
+        JsonNode job = json.readTree(Path.of(args[0]).toFile());
+        String system = job.get("system").asText();
+        Path modelDir = Path.of(job.get("model_dir").asText());
+        String onnxFile = job.path("onnx_file").asText("onnx/model.onnx");
+        int concurrency = job.path("concurrency").asInt(1);
+        int reps = job.path("reps").asInt(3);
+        int perRep = job.path("requests_per_rep").asInt(1);
+        int warmup = job.path("warmup").asInt(1);
+        int cores = Runtime.getRuntime().availableProcessors();
+        boolean saveScores = job.path("save_scores").asBoolean(false);
+
+        JsonNode wl = json.readTree(Path.of(job.get("workload").asText()).toFile());
+        List<Request> requests = new ArrayList<>();
+        List<JsonNode> nodes = new ArrayList<>();
+        wl.get("requests").forEach(nodes::add);
+        nodes.add(wl.get("warmup"));  // the last one: a short request of the same workload, for warm-up only
+        for (JsonNode r : nodes) {
+            List<String> docs = new ArrayList<>();
+            r.get("documents").forEach(d -> docs.add(d.asText()));
+            long[][] ids = null, types = null;
+            if (system.equals("ort-ceiling")) {
+                ids = toLongs(r.get("ids"));
+                types = r.has("type_ids") ? toLongs(r.get("type_ids")) : null;
+            }
+            requests.add(new Request(r.get("query").asText(), docs, ids, types));
+        }
+        Request warmupRequest = requests.remove(requests.size() - 1);
+
+        ObjectNode config = json.createObjectNode();
+        Scorer scorer;
+        AutoCloseable closer;
+        long t0 = System.nanoTime();
+        switch (system) {
+            case "sift-api" -> {
+                int workers = job.path("workers").asInt(1);
+                int intra = job.path("intra_op_threads").asInt(cores);
+                config.put("workers", workers).put("intra_op_threads", intra);
+                // ModelOptions.defaults() (onnx/model.onnx) keeps this runner independent of ModelOptions' fields,
+                // which are changing; the int8 graph is measured through the server's --onnx-file.
+                if (!onnxFile.equals("onnx/model.onnx")) throw new IllegalArgumentException("sift-api runs onnx/model.onnx");
+                SiftModel model = SiftModel.open(modelDir, ModelOptions.defaults(), new EngineOptions(workers, intra));
+                scorer = (r, timed) -> model.score(r.query(), r.docs());
+                closer = model;
+            }
+            case "lc4j" -> {
+                OnnxScoringModel model = new OnnxScoringModel(modelDir.resolve(onnxFile).toString(),
+                        modelDir.resolve("tokenizer.json").toString());
+                config.put("constructor", "new OnnxScoringModel(pathToModel, pathToTokenizer)");
+                scorer = (r, timed) -> {
+                    List<TextSegment> segs = new ArrayList<>();
+                    for (String d : r.docs()) segs.add(TextSegment.from(d));
+                    List<Double> s = model.scoreAll(segs, r.query()).content();
+                    double[] out = new double[s.size()];
+                    for (int i = 0; i < out.length; i++) out[i] = s.get(i);
+                    return out;
+                };
+                closer = model;
+            }
+            case "ort-ceiling" -> {
+                int threads = job.path("threads").asInt(cores);
+                int batchSize = job.path("batch_size").asInt(8);
+                config.put("intra_op_threads", threads).put("batch_size", batchSize)
+                        .put("optimization_level", "ALL_OPT");
+                OrtEnvironment env = OrtEnvironment.getEnvironment();
+                OrtSession.SessionOptions so = new OrtSession.SessionOptions();
+                so.setOptimizationLevel(OrtSession.SessionOptions.OptLevel.ALL_OPT);
+                so.setIntraOpNumThreads(threads);
+                OrtSession session = env.createSession(modelDir.resolve(onnxFile).toString(), so);
+                boolean wantsTypes = session.getInputNames().contains("token_type_ids");
+                scorer = (r, timed) -> ceiling(env, session, wantsTypes, r, batchSize, timed);
+                closer = session;
+            }
+            default -> throw new IllegalArgumentException("unknown system " + system);
+        }
+        double loadSeconds = (System.nanoTime() - t0) / 1e9;
+
+        // Warm-up, untimed: a short request of the same workload.
+        for (int i = 0; i < warmup; i++) scorer.score(warmupRequest, new double[1]);
+
+        AtomicInteger next = new AtomicInteger(0);
+        ArrayNode repsOut = json.createArrayNode();
+        ObjectNode scoresOut = json.createObjectNode();
+        var os = (com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean();
+        for (int rep = 0; rep < reps; rep++) {
+            AtomicInteger left = new AtomicInteger(perRep);
+            List<double[]> lat = java.util.Collections.synchronizedList(new ArrayList<>());
+            List<Integer> done = java.util.Collections.synchronizedList(new ArrayList<>());
+            Map<Integer, double[]> scores = java.util.Collections.synchronizedMap(new HashMap<>());
+            Throwable[] failure = new Throwable[1];
+            long cpu0 = os.getProcessCpuTime();
+            long w0 = System.nanoTime();
+            Thread[] clients = new Thread[concurrency];
+            for (int c = 0; c < concurrency; c++) {
+                clients[c] = new Thread(() -> {
+                    try {
+                        while (left.getAndDecrement() > 0) {
+                            int r = next.getAndIncrement() % requests.size();
+                            double[] timed = new double[1];
+                            long s = System.nanoTime();
+                            double[] sc = scorer.score(requests.get(r), timed);
+                            double seconds = system.equals("ort-ceiling") ? timed[0] : (System.nanoTime() - s) / 1e9;
+                            lat.add(new double[] {seconds});
+                            done.add(r);
+                            if (saveScores) scores.put(r, sc);
+                        }
+                    } catch (Throwable t) {
+                        failure[0] = t;
+                    }
+                });
+                clients[c].start();
+            }
+            for (Thread t : clients) t.join();
+            if (failure[0] != null) throw new RuntimeException(failure[0]);
+            double wall = (System.nanoTime() - w0) / 1e9;
+            double cpu = (os.getProcessCpuTime() - cpu0) / 1e9;
+            ObjectNode o = repsOut.addObject();
+            if (system.equals("ort-ceiling")) {
+                // Only session.run is timed: the rep's time is the sum of run times (concurrency 1).
+                double sum = 0;
+                for (double[] l : lat) sum += l[0];
+                o.put("wall_s", sum).put("elapsed_s", wall);
+            } else {
+                o.put("wall_s", wall);
+            }
+            o.put("cpu_s", cpu);
+            ArrayNode ls = o.putArray("latencies_s");
+            for (double[] l : lat) ls.add(l[0]);
+            ArrayNode ds = o.putArray("requests");
+            for (int d : done) ds.add(d);
+            for (var e : scores.entrySet()) {
+                ArrayNode a = scoresOut.putArray(Integer.toString(e.getKey()));
+                for (double v : e.getValue()) a.add(v);
+            }
+        }
+        ObjectNode out = json.createObjectNode();
+        out.put("system", system);
+        out.put("load_s", loadSeconds);
+        out.set("config", config);
+        out.set("reps", repsOut);
+        out.put("peak_rss_mb", peakRssMb());
+        out.put("java_version", System.getProperty("java.version"));
+        out.put("java_vm", System.getProperty("java.vm.name") + " " + System.getProperty("java.vm.version"));
+        out.put("onnxruntime_version", OrtEnvironment.getEnvironment().getVersion());
+        if (saveScores) out.set("scores", scoresOut);
+        closer.close();
+        System.out.println("RESULT " + json.writeValueAsString(out));
+        System.out.flush();
+        System.exit(0);
+    }
+
+    /** Ideal batches: inputs sorted longest first, cut into batches of batchSize, each padded to its longest. */
+    static double[] ceiling(OrtEnvironment env, OrtSession session, boolean wantsTypes, Request req, int batchSize,
+                            double[] timed) throws Exception {
+        int n = req.ids().length;
+        Integer[] order = new Integer[n];
+        for (int i = 0; i < n; i++) order[i] = i;
+        Arrays.sort(order, (a, b) -> Integer.compare(req.ids()[b].length, req.ids()[a].length));
+        double[] scores = new double[n];
+        double spent = 0;
+        for (int start = 0; start < n; start += batchSize) {
+            int rows = Math.min(batchSize, n - start);
+            int width = req.ids()[order[start]].length;
+            long[] ids = new long[rows * width], mask = new long[rows * width], types = new long[rows * width];
+            for (int r = 0; r < rows; r++) {
+                long[] src = req.ids()[order[start + r]];
+                System.arraycopy(src, 0, ids, r * width, src.length);
+                Arrays.fill(mask, r * width, r * width + src.length, 1L);
+                if (req.types() != null) System.arraycopy(req.types()[order[start + r]], 0, types, r * width, src.length);
+            }
+            long[] shape = {rows, width};
+            Map<String, OnnxTensor> in = new HashMap<>();
+            try (OnnxTensor tIds = OnnxTensor.createTensor(env, LongBuffer.wrap(ids), shape);
+                 OnnxTensor tMask = OnnxTensor.createTensor(env, LongBuffer.wrap(mask), shape);
+                 OnnxTensor tTypes = OnnxTensor.createTensor(env, LongBuffer.wrap(types), shape)) {
+                in.put("input_ids", tIds);
+                in.put("attention_mask", tMask);
+                if (wantsTypes) in.put("token_type_ids", tTypes);
+                long s = System.nanoTime();
+                try (OrtSession.Result res = session.run(in)) {
+                    spent += (System.nanoTime() - s) / 1e9;
+                    float[][] logits = (float[][]) res.get(0).getValue();
+                    for (int r = 0; r < rows; r++) scores[order[start + r]] = 1 / (1 + Math.exp(-logits[r][0]));
+                }
+            }
+        }
+        timed[0] = spent;
+        return scores;
+    }
+
+    static long[][] toLongs(JsonNode rows) {
+        long[][] out = new long[rows.size()][];
+        for (int i = 0; i < out.length; i++) {
+            JsonNode row = rows.get(i);
+            out[i] = new long[row.size()];
+            for (int j = 0; j < out[i].length; j++) out[i][j] = row.get(j).asLong();
+        }
+        return out;
+    }
+
+    static double peakRssMb() {
+        try {
+            for (String line : Files.readAllLines(Path.of("/proc/self/status"))) {
+                if (line.startsWith("VmHWM:")) return Long.parseLong(line.replaceAll("\\D", "")) / 1024.0;
+            }
+        } catch (Exception ignored) {
+            // not Linux
+        }
+        return -1;
+    }
+}
