@@ -15,11 +15,11 @@ import java.util.stream.Stream;
  * saturation without VNNI) and {@code model_qint8_arm64.onnx}. Any of them runs anywhere; the one made for this
  * CPU is preferred, then any other int8 graph in the folder.
  */
-final class QuantizedGraphs {
+public final class QuantizedGraphs {
     private QuantizedGraphs() {}
 
     static Path find(Path dir) {
-        List<String> preferred = preference(cpuFlags(), System.getProperty("os.arch", ""));
+        List<String> preferred = preferredNames();
         for (String name : preferred) {
             for (Path candidate : List.of(dir.resolve("onnx").resolve(name), dir.resolve(name))) {
                 if (Files.isRegularFile(candidate)) return candidate;
@@ -30,6 +30,11 @@ final class QuantizedGraphs {
         throw new ModelException("--int8: no quantized ONNX graph in " + dir + " (looked for " + String.join(", ", preferred)
                 + " and any *int8*.onnx or *quantized*.onnx); make one with: optimum-cli onnxruntime quantize --onnx_model"
                 + " <folder> --avx2 -o <output folder>");
+    }
+
+    /** The variant names in order of preference for this machine's CPU. */
+    public static List<String> preferredNames() {
+        return preference(cpuFlags(), System.getProperty("os.arch", ""));
     }
 
     /** The variant names in order of preference for a CPU with these /proc/cpuinfo flags. */

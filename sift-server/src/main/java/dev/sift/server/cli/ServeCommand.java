@@ -3,6 +3,10 @@ package dev.sift.server.cli;
 import dev.sift.SiftModel;
 import dev.sift.batching.SchedulerOptions;
 import dev.sift.engine.EngineOptions;
+import dev.sift.hub.HubDownloader;
+import dev.sift.hub.HubException;
+import dev.sift.hub.HubReference;
+import dev.sift.hub.HubSettings;
 import dev.sift.model.ModelException;
 import dev.sift.model.ModelOptions;
 import dev.sift.model.ModelSpec;
@@ -33,7 +37,8 @@ public final class ServeCommand implements Callable<Integer> {
     private static final Logger LOG = LoggerFactory.getLogger(ServeCommand.class);
 
     @Parameters(index = "0", arity = "0..1", paramLabel = "MODEL",
-            description = "A model folder in Hugging Face layout. Default: the bundled " + BundledModel.ID + ".")
+            description = "A model folder in Hugging Face layout, or a Hugging Face Hub id (org/name, org/name@revision,"
+                    + " hf://org/name:revision) fetched into the Hugging Face cache. Default: the bundled " + BundledModel.ID + ".")
     String model;
 
     @Option(names = "--host", description = "Interface to listen on (default: ${DEFAULT-VALUE}).", defaultValue = "0.0.0.0")
@@ -115,7 +120,7 @@ public final class ServeCommand implements Callable<Integer> {
         ServedModel served;
         try {
             served = load();
-        } catch (ModelException | IllegalArgumentException e) {
+        } catch (ModelException | HubException | IllegalArgumentException e) {
             // IllegalArgumentException also carries a bad number in a flag (workers, batch sizes).
             System.err.println("sift: cannot serve the model: " + e.getMessage());
             return 1;
@@ -158,14 +163,17 @@ public final class ServeCommand implements Callable<Integer> {
         if (model == null || (model.equals(BundledModel.ID) && !Files.isDirectory(Path.of(model)))) {
             dir = BundledModel.materialize(siftHome());
             name = BundledModel.ID;
-        } else {
+        } else if (Files.isDirectory(Path.of(model))) {
             dir = Path.of(model);
-            if (!Files.isDirectory(dir)) {
-                throw new ModelException("model folder not found: " + dir.toAbsolutePath()
-                        + " (MODEL is a folder in Hugging Face layout; without MODEL the bundled " + BundledModel.ID
-                        + " is served)");
-            }
             name = model;
+        } else if (HubReference.parse(model) != null) {
+            HubReference ref = HubReference.parse(model);
+            dir = new HubDownloader(HubSettings.fromEnvironment()).fetch(ref, onnxFile, int8);
+            name = ref.repoId();
+        } else {
+            throw new ModelException("model folder not found: " + Path.of(model).toAbsolutePath()
+                    + " (MODEL is a folder in Hugging Face layout or a Hub id such as org/name; without MODEL the bundled "
+                    + BundledModel.ID + " is served)");
         }
         LOG.info("Loading {} from {}", name, dir);
         long start = System.nanoTime();
