@@ -147,33 +147,21 @@ public final class SiftModel implements AutoCloseable {
 
     /** Runs a sequence classifier on pairs and returns its logits and label probabilities. */
     public Classification classify(List<TextPair> pairs, ScoreOptions options) {
-        if (spec.task() == ModelTask.EMBEDDING) {
-            throw new UnsupportedOperationException("model " + spec.directory() + " is an embedding model, not a classifier");
-        }
         return scorer.classify(pairs, options);
     }
 
     /** Runs a sequence classifier on single texts (vLLM's /classify). */
     public Classification classifyTexts(List<String> texts, ScoreOptions options) {
-        if (spec.task() == ModelTask.EMBEDDING) {
-            throw new UnsupportedOperationException("model " + spec.directory() + " is an embedding model, not a classifier");
-        }
         return scorer.classifyTexts(texts, options);
     }
 
     /** Embeds prompts given as token ids (vLLM's token input), without adding special tokens. */
     public Embedded embedIds(List<long[]> ids, ScoreOptions options) {
-        if (spec.task() != ModelTask.EMBEDDING) {
-            throw new UnsupportedOperationException("model " + spec.directory() + " is not an embedding model");
-        }
         return scorer.embedIds(ids, options);
     }
 
     /** Embeds texts with an embedding model's pooling and normalisation. */
     public Embedded embed(List<String> texts, ScoreOptions options) {
-        if (spec.task() != ModelTask.EMBEDDING) {
-            throw new UnsupportedOperationException("model " + spec.directory() + " is not an embedding model");
-        }
         return scorer.embed(texts, options);
     }
 

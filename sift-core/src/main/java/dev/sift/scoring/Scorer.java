@@ -45,19 +45,23 @@ public abstract sealed class Scorer permits CrossEncoderScorer, EmbeddingScorer 
     public abstract PairScores score(List<TextPair> pairs, ScoreOptions options);
 
     public Classification classify(List<TextPair> pairs, ScoreOptions options) {
-        throw new UnsupportedOperationException("not a classifier");
+        throw unsupported("an embedding model, not a classifier");
     }
 
     public Classification classifyTexts(List<String> texts, ScoreOptions options) {
-        throw new UnsupportedOperationException("not a classifier");
+        throw unsupported("an embedding model, not a classifier");
     }
 
     public Embedded embed(List<String> texts, ScoreOptions options) {
-        throw new UnsupportedOperationException("not an embedding model");
+        throw unsupported("not an embedding model");
     }
 
     public Embedded embedIds(List<long[]> ids, ScoreOptions options) {
-        throw new UnsupportedOperationException("not an embedding model");
+        throw unsupported("not an embedding model");
+    }
+
+    private UnsupportedOperationException unsupported(String what) {
+        return new UnsupportedOperationException("model " + spec.directory() + " is " + what);
     }
 
     /**
@@ -65,6 +69,7 @@ public abstract sealed class Scorer permits CrossEncoderScorer, EmbeddingScorer 
      * and cut like text.
      */
     List<Encoded> encodeIds(List<long[]> inputs, ScoreOptions options) {
+        scheduler.admit();
         Truncation truncation = options.textTruncation(spec.maxLength(), 0);
         List<Encoded> encoded = new ArrayList<>(inputs.size());
         for (long[] ids : inputs) {
@@ -74,11 +79,10 @@ public abstract sealed class Scorer permits CrossEncoderScorer, EmbeddingScorer 
                             + (spec.vocabSize() - 1) + ")");
                 }
             }
-            if (!options.truncate() && ids.length > spec.maxLength()) throw new InputTooLongException(spec.maxLength(), ids.length);
             int keep = Math.min(ids.length, truncation.maxTokens());
             int from = truncation.side() == Truncation.Side.LEFT ? ids.length - keep : 0;
             long[] kept = Arrays.copyOfRange(ids, from, from + keep);
-            encoded.add(new Encoded(kept, new long[keep], ids.length));
+            encoded.add(checkLength(new Encoded(kept, new long[keep], ids.length), options));
         }
         return encoded;
     }
@@ -89,15 +93,17 @@ public abstract sealed class Scorer permits CrossEncoderScorer, EmbeddingScorer 
         scheduler.admit();
         return OffCarrier.call(() -> {
             List<Encoded> encoded = new ArrayList<>(items.size());
-            for (T item : items) {
-                Encoded e = encoder.apply(item);
-                if (!options.truncate() && e.fullLength() > spec.maxLength()) {
-                    throw new InputTooLongException(spec.maxLength(), e.fullLength());
-                }
-                encoded.add(e);
-            }
+            for (T item : items) encoded.add(checkLength(encoder.apply(item), options));
             return encoded;
         });
+    }
+
+    /** An input over the model's maximum is refused unless the request asked for truncation. */
+    private Encoded checkLength(Encoded e, ScoreOptions options) {
+        if (!options.truncate() && e.fullLength() > spec.maxLength()) {
+            throw new InputTooLongException(spec.maxLength(), e.fullLength());
+        }
+        return e;
     }
 
     /** The graph output to read: the preferred name if the graph has it, else the only output of that rank. */

@@ -166,8 +166,7 @@ public final class ServeCommand implements Callable<Integer> {
         } else if (Files.isDirectory(Path.of(model))) {
             dir = Path.of(model);
             name = model;
-        } else if (HubReference.parse(model) != null) {
-            HubReference ref = HubReference.parse(model);
+        } else if (HubReference.parse(model) instanceof HubReference ref) {
             dir = new HubDownloader(HubSettings.fromEnvironment()).fetch(ref, onnxFile, int8);
             name = ref.repoId();
         } else {

@@ -51,7 +51,6 @@ public final class TeiRerankApi {
             if (!t.isTextual()) throw ApiException.badRequest("`texts` must be a list of strings");
             texts.add(t.asText());
         }
-        context.limits().checkCount(texts.size(), "texts");
         context.limits().checkText(query.asText(), "query");
         VllmRequests.checkTexts(texts, "texts", context);
 
