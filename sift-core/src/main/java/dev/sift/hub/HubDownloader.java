@@ -12,6 +12,7 @@ import java.net.URLEncoder;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.net.http.HttpTimeoutException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -71,9 +72,9 @@ public final class HubDownloader {
         JsonNode info;
         try {
             info = revisionInfo(ref);
-        } catch (ConnectException e) {
-            LOG.warn("The Hub ({}) cannot be reached; looking in the cache", settings.endpoint());
-            return cached(ref, repo, "the Hub at " + settings.endpoint() + " cannot be reached");
+        } catch (Unreachable e) {
+            LOG.warn("The Hub ({}) cannot be reached ({}); looking in the cache", settings.endpoint(), e.getMessage());
+            return cached(ref, repo, "the Hub at " + settings.endpoint() + " cannot be reached (" + e.getMessage() + ")");
         }
         String commit = info.path("sha").asText();
         if (!COMMIT.matcher(commit).matches()) throw new HubException("the Hub gave no commit for " + ref);
@@ -129,9 +130,14 @@ public final class HubDownloader {
         return List.copyOf(needed);
     }
 
-    private JsonNode revisionInfo(HubReference ref) throws ConnectException {
+    /**
+     * The commit and file list of a revision. A server error counts as unreachable, as it does for
+     * huggingface_hub, so that a cached model still starts while the Hub is down.
+     */
+    private JsonNode revisionInfo(HubReference ref) throws Unreachable {
         String url = settings.endpoint() + "/api/models/" + ref.repoId() + "/revision/" + encode(ref.revision());
-        HttpResponse<byte[]> response = send(request(url, true).GET().build(), HttpResponse.BodyHandlers.ofByteArray());
+        HttpResponse<byte[]> response = followRelative(request(url, true).GET().build(), HttpResponse.BodyHandlers.ofByteArray());
+        if (response.statusCode() >= 500) throw new Unreachable("HTTP " + response.statusCode());
         check(response.statusCode(), ref, "the repository");
         try {
             return JSON.readTree(response.body());
@@ -145,8 +151,8 @@ public final class HubDownloader {
         HttpResponse<Void> head;
         try {
             head = followRelative(request(url, true).method("HEAD", HttpRequest.BodyPublishers.noBody())
-                    .header("Accept-Encoding", "identity").build());
-        } catch (ConnectException e) {
+                    .header("Accept-Encoding", "identity").build(), HttpResponse.BodyHandlers.discarding());
+        } catch (Unreachable e) {
             throw new HubException("the Hub at " + settings.endpoint() + " cannot be reached: " + e.getMessage(), e);
         }
         int status = head.statusCode();
@@ -252,14 +258,14 @@ public final class HubDownloader {
     }
 
     /** Follows only relative redirects (a renamed repository); an absolute one points at file storage. */
-    private HttpResponse<Void> followRelative(HttpRequest request) throws ConnectException {
-        HttpResponse<Void> response = send(request, HttpResponse.BodyHandlers.discarding());
+    private <T> HttpResponse<T> followRelative(HttpRequest request, HttpResponse.BodyHandler<T> handler) throws Unreachable {
+        HttpResponse<T> response = send(request, handler);
         for (int hop = 0; hop < 5; hop++) {
             int status = response.statusCode();
             String location = response.headers().firstValue("Location").orElse(null);
             if (status < 300 || status >= 400 || location == null || URI.create(location).isAbsolute()) return response;
             URI next = response.uri().resolve(location);
-            response = send(HttpRequest.newBuilder(request, (n, v) -> true).uri(next).build(), HttpResponse.BodyHandlers.discarding());
+            response = send(HttpRequest.newBuilder(request, (n, v) -> true).uri(next).build(), handler);
         }
         return response;
     }
@@ -271,11 +277,11 @@ public final class HubDownloader {
         return builder;
     }
 
-    private <T> HttpResponse<T> send(HttpRequest request, HttpResponse.BodyHandler<T> handler) throws ConnectException {
+    private <T> HttpResponse<T> send(HttpRequest request, HttpResponse.BodyHandler<T> handler) throws Unreachable {
         try {
             return http.send(request, handler);
-        } catch (ConnectException e) {
-            throw e;
+        } catch (ConnectException | HttpTimeoutException e) {
+            throw new Unreachable(e.getClass().getSimpleName() + (e.getMessage() == null ? "" : ": " + e.getMessage()));
         } catch (IOException e) {
             throw new HubException("request to " + request.uri().getHost() + " failed: " + e.getMessage(), e);
         } catch (InterruptedException e) {
@@ -295,6 +301,13 @@ public final class HubDownloader {
                     + ref.revision() + " on " + settings.endpoint() : what + " is not in " + ref);
         }
         if (status >= 400) throw new HubException("the Hub answered HTTP " + status + " for " + what + " of " + ref);
+    }
+
+    /** The Hub did not answer: no connection, a timeout, or a server error. */
+    private static final class Unreachable extends IOException {
+        Unreachable(String message) {
+            super(message);
+        }
     }
 
     static String normalizeEtag(String etag) {

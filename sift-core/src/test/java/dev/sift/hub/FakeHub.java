@@ -33,6 +33,8 @@ final class FakeHub implements AutoCloseable {
     volatile String privateRepo;
     volatile String requiredToken;
     volatile boolean corruptStorage;
+    /** When set, every Hub request gets this status (a Hub that is down). */
+    volatile int failWith;
 
     FakeHub() throws IOException {
         hub = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
@@ -63,8 +65,12 @@ final class FakeHub implements AutoCloseable {
     private void hub(HttpExchange exchange) throws IOException {
         String path = exchange.getRequestURI().getPath();
         authorizations.add("hub: " + exchange.getRequestHeaders().getFirst("Authorization"));
-        if (path.startsWith("/old-org/")) {
-            // A renamed repository: a relative redirect to the new name.
+        if (failWith != 0) {
+            send(exchange, failWith, new byte[0]);
+            return;
+        }
+        if (path.startsWith("/old-org/") || path.startsWith("/api/models/old-org/")) {
+            // A renamed repository: a relative redirect to the new name, for the API and for files.
             exchange.getResponseHeaders().add("Location", path.replace("/old-org/", "/org/"));
             send(exchange, 307, new byte[0]);
             return;

@@ -79,8 +79,16 @@ class HubDownloaderTest {
     }
 
     @Test
+    void aHubAnsweringServerErrorsCountsAsUnreachable() {
+        Path snapshot = new HubDownloader(settings(null, false)).fetch(HubReference.parse("org/cross"), null, false);
+        hub.failWith = 503;
+        assertThat(new HubDownloader(settings(null, false)).fetch(HubReference.parse("org/cross"), null, false)).isEqualTo(snapshot);
+        assertThatThrownBy(() -> new HubDownloader(settings(null, false)).fetch(HubReference.parse("org/other"), null, false))
+                .isInstanceOf(HubException.class).hasMessageContaining("not in the cache").hasMessageContaining("HTTP 503");
+    }
+
+    @Test
     void renamedRepositoryFollowsTheRelativeRedirectAndInt8PicksTheCpuVariant() {
-        hub.publish("old-org/cross", Fixtures.model("bert-cross-encoder"));
         Path snapshot = new HubDownloader(settings(null, false)).fetch(HubReference.parse("hf://old-org/cross:main"), null, true);
         try (Stream<Path> files = Files.list(snapshot.resolve("onnx"))) {
             assertThat(files.map(p -> p.getFileName().toString()).toList()).singleElement().asString().contains("int8");
