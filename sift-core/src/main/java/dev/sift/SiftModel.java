@@ -42,6 +42,8 @@ public final class SiftModel implements AutoCloseable {
     private final Scheduler scheduler;
     private final Scorer scorer;
 
+    private static final long LOGITS_BYTES_PER_BATCH = 1L << 30;
+
     private SiftModel(ModelSpec spec, TextTokenizer tokenizer, OnnxEngine engine, Scheduler scheduler, Scorer scorer) {
         this.spec = spec;
         this.tokenizer = tokenizer;
@@ -72,7 +74,7 @@ public final class SiftModel implements AutoCloseable {
         Scheduler scheduler = null;
         try {
             engine = OnnxEngine.open(spec.onnxFile(), engineOptions);
-            scheduler = new Scheduler(engine, schedulerOptions, engineOptions.workers(), spec.padTokenId());
+            scheduler = new Scheduler(engine, logitsBounded(spec, schedulerOptions), engineOptions.workers(), spec.padTokenId());
             Scorer scorer = Scorer.create(spec, tokenizer, engine, scheduler);
             SiftModel model = new SiftModel(spec, tokenizer, engine, scheduler, scorer);
             model.warmUp();
@@ -83,6 +85,18 @@ public final class SiftModel implements AutoCloseable {
             tokenizer.close();
             throw e;
         }
+    }
+
+    /**
+     * An LLM reranker's graph returns logits over the whole vocabulary at every position (4 bytes each, copied out
+     * once per batch), so its batches are kept to what fits {@link #LOGITS_BYTES_PER_BATCH}, though never below
+     * one input of the maximum length.
+     */
+    private static SchedulerOptions logitsBounded(ModelSpec spec, SchedulerOptions options) {
+        if (spec.task() != ModelTask.LLM_RERANKER || spec.vocabSize() <= 0) return options;
+        long fit = LOGITS_BYTES_PER_BATCH / (4L * spec.vocabSize());
+        int tokens = (int) Math.max(spec.maxLength(), Math.min(options.maxBatchTokens(), fit));
+        return tokens == options.maxBatchTokens() ? options : options.withMaxBatchTokens(tokens);
     }
 
     /** The scheduler's counters: batches, inputs computed and dropped, requests refused, tokens, queue. */

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.within;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.sift.model.Activation;
+import dev.sift.model.LlmReranker;
 import dev.sift.model.ModelTask;
 import dev.sift.scoring.Classification;
 import dev.sift.scoring.PairScores;
@@ -12,6 +13,7 @@ import dev.sift.scoring.ScoreOptions;
 import dev.sift.scoring.TextPair;
 import dev.sift.testing.Fixtures;
 import dev.sift.tokenize.Encoded;
+import dev.sift.tokenize.Prompt;
 import dev.sift.tokenize.TextTokenizer;
 import dev.sift.tokenize.Truncation;
 import java.util.ArrayList;
@@ -46,7 +48,7 @@ class GoldenFidelityTest {
                 List<TextPair> pairs = new ArrayList<>();
                 documents.forEach(d -> pairs.add(new TextPair(query, d)));
                 switch (model.spec().task()) {
-                    case CROSS_ENCODER -> checkCrossEncoder(model, pairs, c, label);
+                    case CROSS_ENCODER, LLM_RERANKER -> checkCrossEncoder(model, pairs, c, label);
                     case EMBEDDING -> checkEmbedding(model, query, documents, pairs, c, label);
                     case CLASSIFIER -> checkClassifier(model, pairs, c, label);
                 }
@@ -56,8 +58,10 @@ class GoldenFidelityTest {
     }
 
     private static void checkCrossEncoder(SiftModel model, List<TextPair> pairs, JsonNode c, String label) {
-        PairScores activated = model.score(pairs, ScoreOptions.DEFAULT);
-        PairScores raw = model.score(pairs, ScoreOptions.DEFAULT.withUseActivation(false));
+        // LLM rerankers' cases may carry the instruction their prompt was filled with.
+        ScoreOptions options = ScoreOptions.DEFAULT.withInstruction(c.path("instruction").asText(null));
+        PairScores activated = model.score(pairs, options);
+        PairScores raw = model.score(pairs, options.withUseActivation(false));
         for (int i = 0; i < pairs.size(); i++) {
             assertThat(activated.scores()[i]).as(label + " score " + i).isCloseTo(c.get("scores").get(i).asDouble(), within(TOLERANCE));
             assertThat(raw.scores()[i]).as(label + " raw score " + i).isCloseTo(c.get("raw_scores").get(i).asDouble(), within(TOLERANCE));
@@ -99,8 +103,14 @@ class GoldenFidelityTest {
 
     private static void checkIds(SiftModel model, List<TextPair> pairs, JsonNode c, String label) {
         try (TextTokenizer tokenizer = TextTokenizer.open(model.spec().tokenizerFile())) {
+            LlmReranker llm = model.spec().llmReranker();
+            Truncation truncation = Truncation.right(model.spec().maxLength());
             for (int i = 0; i < pairs.size(); i++) {
-                Encoded e = tokenizer.encodePair(pairs.get(i).query(), pairs.get(i).document(), Truncation.right(model.spec().maxLength()));
+                TextPair pair = pairs.get(i);
+                Encoded e = llm == null
+                        ? tokenizer.encodePair(pair.query(), pair.document(), truncation)
+                        : tokenizer.encodePrompt(Prompt.render(llm.template(), pair.query(), pair.document(),
+                                c.path("instruction").asText(llm.defaultInstruction())), truncation);
                 long[] expected = new long[c.get("input_ids").get(i).size()];
                 for (int t = 0; t < expected.length; t++) expected[t] = c.get("input_ids").get(i).get(t).asLong();
                 assertThat(e.ids()).as(label + " input ids " + i).containsExactly(expected);

@@ -148,9 +148,9 @@ class ModelFolderTest {
     void unsupportedArchitectureIsNamed() throws IOException {
         Path dir = Fixtures.copy("bert-cross-encoder", temp.resolve("m"));
         Path config = dir.resolve("config.json");
-        Files.writeString(config, Files.readString(config).replace("BertForSequenceClassification", "LlamaForCausalLM"));
+        Files.writeString(config, Files.readString(config).replace("BertForSequenceClassification", "T5ForConditionalGeneration"));
         assertThatThrownBy(() -> SiftModel.open(dir)).isInstanceOf(ModelException.class)
-                .hasMessageContaining("unsupported architecture LlamaForCausalLM");
+                .hasMessageContaining("unsupported architecture T5ForConditionalGeneration");
     }
 
     @Test

@@ -2,6 +2,7 @@ package dev.sift.batching;
 
 import dev.sift.engine.OnnxEngine;
 import dev.sift.engine.Output;
+import dev.sift.engine.Readout;
 import dev.sift.tokenize.Encoded;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -101,9 +102,9 @@ public final class Scheduler implements AutoCloseable {
      * @throws DeadlineExceededException if the deadline passes first
      * @throws CancellationException if the calling thread is interrupted (its inputs are dropped)
      */
-    public void run(List<Encoded> inputs, String outputName, RowSink sink, Duration timeout) {
+    public void run(List<Encoded> inputs, Readout readout, RowSink sink, Duration timeout) {
         if (inputs.isEmpty()) return;
-        Job job = new Job(inputs.size(), outputName, sink);
+        Job job = new Job(inputs.size(), readout, sink);
         // Longest first, so that a request's inputs fill batches of near-equal length from the head.
         Integer[] order = new Integer[inputs.size()];
         for (int i = 0; i < order.length; i++) order[i] = i;
@@ -164,7 +165,7 @@ public final class Scheduler implements AutoCloseable {
             tokensPadded.add((long) ids.length * ids[0].length);
             Output output;
             try {
-                output = engine.run(ids, types, padTokenId, batch.get(0).job.outputName);
+                output = engine.run(ids, types, padTokenId, batch.get(0).job.readout);
             } catch (RuntimeException failure) {
                 for (Item item : batch) item.job.done.completeExceptionally(failure);
                 continue;
@@ -213,7 +214,7 @@ public final class Scheduler implements AutoCloseable {
                     queuedTokens -= item.input.length();
                     inputsDropped.increment();
                 } else if (item.input.length() <= width && item.input.length() >= width - width * MAX_PADDING_EIGHTHS / 8
-                        && item.job.outputName.equals(head.job.outputName)
+                        && item.job.readout.equals(head.job.readout)
                         && (long) (batch.size() + 1) * width <= options.maxBatchTokens()) {
                     it.remove();
                     queuedTokens -= item.input.length();
@@ -253,14 +254,14 @@ public final class Scheduler implements AutoCloseable {
     /** One request's inputs in flight. */
     private static final class Job {
         final AtomicInteger remaining;
-        final String outputName;
+        final Readout readout;
         final RowSink sink;
         final CompletableFuture<Void> done = new CompletableFuture<>();
         volatile boolean cancelled;
 
-        Job(int inputs, String outputName, RowSink sink) {
+        Job(int inputs, Readout readout, RowSink sink) {
             this.remaining = new AtomicInteger(inputs);
-            this.outputName = outputName;
+            this.readout = readout;
             this.sink = sink;
         }
     }

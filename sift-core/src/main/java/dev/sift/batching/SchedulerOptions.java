@@ -16,4 +16,8 @@ public record SchedulerOptions(int maxBatchSize, int maxBatchTokens, long maxQue
             throw new IllegalArgumentException("batch size, batch tokens and queued tokens must be positive");
         }
     }
+
+    public SchedulerOptions withMaxBatchTokens(int tokens) {
+        return new SchedulerOptions(maxBatchSize, tokens, maxQueuedTokens);
+    }
 }

@@ -12,19 +12,25 @@ final class InputBuffers {
     private LongBuffer ids = allocate(0);
     private LongBuffer mask = allocate(0);
     private LongBuffer types = allocate(0);
+    private LongBuffer positions = allocate(0);
 
-    /** Lays the rows out as a [rows, width] batch, right-padded. */
-    void fill(long[][] rowIds, long[][] rowTypes, int width, long padId) {
+    /**
+     * Lays the rows out as a [rows, width] batch, right-padded. Positions, when asked for, count from 0 in every
+     * row; right padding leaves a decoder's real tokens where they would be alone.
+     */
+    void fill(long[][] rowIds, long[][] rowTypes, int width, long padId, boolean withPositions) {
         int size = rowIds.length * width;
         if (ids.capacity() < size) {
             int capacity = Math.max(size, ids.capacity() * 2);
             ids = allocate(capacity);
             mask = allocate(capacity);
             types = allocate(capacity);
+            positions = allocate(capacity);
         }
         ids.clear();
         mask.clear();
         types.clear();
+        positions.clear();
         for (int r = 0; r < rowIds.length; r++) {
             long[] row = rowIds[r];
             long[] rowType = rowTypes == null ? null : rowTypes[r];
@@ -33,11 +39,13 @@ final class InputBuffers {
                 ids.put(real ? row[c] : padId);
                 mask.put(real ? 1L : 0L);
                 types.put(real && rowType != null ? rowType[c] : 0L);
+                if (withPositions) positions.put(c);
             }
         }
         ids.flip();
         mask.flip();
         types.flip();
+        positions.flip();
     }
 
     LongBuffer ids() {
@@ -50,6 +58,10 @@ final class InputBuffers {
 
     LongBuffer types() {
         return types;
+    }
+
+    LongBuffer positions() {
+        return positions;
     }
 
     private static LongBuffer allocate(int longs) {

@@ -10,6 +10,7 @@ import ai.onnxruntime.TensorInfo;
 import dev.sift.model.ModelException;
 import java.nio.FloatBuffer;
 import java.nio.file.Path;
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -25,13 +26,16 @@ public final class OnnxEngine implements AutoCloseable {
     static final String INPUT_IDS = "input_ids";
     static final String ATTENTION_MASK = "attention_mask";
     static final String TOKEN_TYPE_IDS = "token_type_ids";
-    private static final Set<String> KNOWN_INPUTS = Set.of(INPUT_IDS, ATTENTION_MASK, TOKEN_TYPE_IDS);
+    /** Decoder graphs (optimum's text-generation export) take positions too. */
+    static final String POSITION_IDS = "position_ids";
+    private static final Set<String> KNOWN_INPUTS = Set.of(INPUT_IDS, ATTENTION_MASK, TOKEN_TYPE_IDS, POSITION_IDS);
 
     private final OrtEnvironment env;
     private final OrtSession session;
     private final ThreadLocal<InputBuffers> buffers = ThreadLocal.withInitial(InputBuffers::new);
     private final boolean takesAttentionMask;
     private final boolean takesTokenTypes;
+    private final boolean takesPositions;
     private final Map<String, Integer> outputRanks;
 
     private OnnxEngine(OrtEnvironment env, OrtSession session, Set<String> inputs, Map<String, Integer> outputRanks) {
@@ -39,6 +43,7 @@ public final class OnnxEngine implements AutoCloseable {
         this.session = session;
         this.takesAttentionMask = inputs.contains(ATTENTION_MASK);
         this.takesTokenTypes = inputs.contains(TOKEN_TYPE_IDS);
+        this.takesPositions = inputs.contains(POSITION_IDS);
         this.outputRanks = outputRanks;
     }
 
@@ -61,7 +66,7 @@ public final class OnnxEngine implements AutoCloseable {
             List<String> unknown = inputInfo.keySet().stream().filter(n -> !KNOWN_INPUTS.contains(n)).sorted().toList();
             if (!inputInfo.containsKey(INPUT_IDS) || !unknown.isEmpty()) {
                 throw new ModelException("ONNX graph " + onnxFile + " takes inputs " + inputInfo.keySet()
-                        + "; Sift feeds input_ids, attention_mask and token_type_ids"
+                        + "; Sift feeds input_ids, attention_mask, token_type_ids and position_ids"
                         + (unknown.isEmpty() ? "" : " and cannot supply " + unknown));
             }
             for (var input : inputInfo.entrySet()) {
@@ -84,7 +89,7 @@ public final class OnnxEngine implements AutoCloseable {
         }
     }
 
-    /** Float outputs of the graph by name, with their rank (2 for logits, 3 for per-token states). */
+    /** Float outputs of the graph by name, with their rank (2 for logits, 3 for per-token states or LM logits). */
     public Map<String, Integer> outputRanks() {
         return outputRanks;
     }
@@ -95,23 +100,25 @@ public final class OnnxEngine implements AutoCloseable {
 
     /**
      * Runs one batch on the calling (platform) thread: the rows are right-padded with {@code padId} to the
-     * longest, and only {@code outputName} is fetched. The input buffers are the calling thread's own.
+     * longest, and only the readout's output is fetched. The input buffers are the calling thread's own.
      */
-    public Output run(long[][] ids, long[][] typeIds, long padId, String outputName) {
+    public Output run(long[][] ids, long[][] typeIds, long padId, Readout readout) {
         int width = 0;
         for (long[] row : ids) width = Math.max(width, row.length);
         long[] shape = {ids.length, width};
         InputBuffers in = buffers.get();
-        in.fill(ids, takesTokenTypes ? typeIds : null, width, padId);
+        in.fill(ids, takesTokenTypes ? typeIds : null, width, padId, takesPositions);
         Map<String, OnnxTensor> inputs = new HashMap<>(4);
         try {
             inputs.put(INPUT_IDS, OnnxTensor.createTensor(env, in.ids(), shape));
             if (takesAttentionMask) inputs.put(ATTENTION_MASK, OnnxTensor.createTensor(env, in.mask(), shape));
             if (takesTokenTypes) inputs.put(TOKEN_TYPE_IDS, OnnxTensor.createTensor(env, in.types(), shape));
-            try (OrtSession.Result result = session.run(inputs, Set.of(outputName))) {
+            if (takesPositions) inputs.put(POSITION_IDS, OnnxTensor.createTensor(env, in.positions(), shape));
+            try (OrtSession.Result result = session.run(inputs, Set.of(readout.output()))) {
                 OnnxTensor out = (OnnxTensor) result.get(0);
                 long[] outShape = out.getInfo().getShape();
                 FloatBuffer values = out.getFloatBuffer();
+                if (readout.lastTokenColumns() != null) return lastToken(values, outShape, ids, readout.lastTokenColumns());
                 float[] data = new float[values.remaining()];
                 values.get(data);
                 int[] dims = new int[outShape.length];
@@ -124,6 +131,21 @@ public final class OnnxEngine implements AutoCloseable {
         } finally {
             inputs.values().forEach(OnnxTensor::close);
         }
+    }
+
+    /** The chosen columns of {@code [rows, sequence, vocabulary]} at each row's last real (unpadded) position. */
+    private static Output lastToken(FloatBuffer values, long[] shape, long[][] ids, int[] columns) {
+        if (shape.length != 3) {
+            throw new IllegalStateException("expected [batch, sequence, vocabulary] logits, got " + Arrays.toString(shape));
+        }
+        long sequence = shape[1];
+        long vocabulary = shape[2];
+        float[] data = new float[ids.length * columns.length];
+        for (int r = 0; r < ids.length; r++) {
+            long base = (r * sequence + ids[r].length - 1) * vocabulary;
+            for (int c = 0; c < columns.length; c++) data[r * columns.length + c] = values.get(Math.toIntExact(base + columns[c]));
+        }
+        return new Output(data, new int[] {ids.length, columns.length});
     }
 
     /** Frees the native session; the scheduler has stopped calling {@link #run} by then. */

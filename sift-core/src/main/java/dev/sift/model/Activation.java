@@ -32,7 +32,7 @@ public enum Activation {
         }
     }
 
-    static double sigmoid(double x) {
+    public static double sigmoid(double x) {
         // Two branches keep exp() from overflowing for large |x|.
         if (x >= 0) return 1.0 / (1.0 + Math.exp(-x));
         double e = Math.exp(x);

@@ -49,7 +49,13 @@ public final class ModelLoader {
         ModelTask task;
         List<String> labels;
         Activation activation;
-        if (st != null && st.pooling() != null) {
+        LlmReranker llmReranker = null;
+        if (architecture.endsWith("ForCausalLM")) {
+            llmReranker = llmReranker(dir, architecture, options);
+            task = ModelTask.LLM_RERANKER;
+            labels = List.of("LABEL_0");
+            activation = Activation.SIGMOID;
+        } else if (st != null && st.pooling() != null) {
             task = ModelTask.EMBEDDING;
             labels = List.of();
             activation = Activation.IDENTITY;
@@ -65,7 +71,7 @@ public final class ModelLoader {
         } else {
             throw new ModelException("unsupported architecture " + architecture + " in " + dir.resolve("config.json")
                     + ": Sift serves sequence classifiers (*ForSequenceClassification, a one-label one is a"
-                    + " cross-encoder) and sentence-transformers embedding models");
+                    + " cross-encoder), LLM rerankers (*ForCausalLM) and sentence-transformers embedding models");
         }
 
         int maxLength = maxLength(dir, config, modelType, st, options.maxModelLen());
@@ -74,7 +80,19 @@ public final class ModelLoader {
         int vocabSize = config.path("vocab_size").canConvertToInt() ? config.get("vocab_size").asInt() : 0;
 
         return new ModelSpec(dir, architecture, modelType, task, maxLength, labels, activation,
-                st == null ? null : st.pooling(), st != null && st.normalize(), padTokenId, vocabSize, tokenizerFile, onnxFile);
+                st == null ? null : st.pooling(), st != null && st.normalize(), padTokenId, vocabSize, tokenizerFile, onnxFile,
+                llmReranker);
+    }
+
+    /**
+     * A causal language model is served as a reranker only in a known family: named by the user, or told from the
+     * folder's path (a folder named after the model, or the Hub cache's models--org--name).
+     */
+    private static LlmReranker llmReranker(Path dir, String architecture, ModelOptions options) {
+        if (options.llmReranker() != null) return options.llmReranker();
+        return LlmReranker.fromName(dir.toString()).orElseThrow(() -> new ModelException(architecture + " in "
+                + dir.resolve("config.json") + " is a causal language model; Sift serves one as a reranker when it"
+                + " knows its prompt and answer tokens: pass --llm-reranker with one of " + LlmReranker.ids()));
     }
 
     private static String architecture(JsonNode config, Path dir) {

@@ -8,11 +8,21 @@ package dev.sift.model;
  *                    {@code model.onnx}
  * @param int8        run the folder's dynamically quantized int8 graph, the variant that suits this CPU
  *                    ({@link QuantizedGraphs}); not together with {@code onnxFile}
+ * @param llmReranker the {@link LlmReranker} family of a causal language model, or null to tell it from the
+ *                    model's name
  */
-public record ModelOptions(Integer maxModelLen, String onnxFile, boolean int8) {
+public record ModelOptions(Integer maxModelLen, String onnxFile, boolean int8, LlmReranker llmReranker) {
 
     public static ModelOptions defaults() {
-        return new ModelOptions(null, null, false);
+        return new ModelOptions(null, null, false, null);
+    }
+
+    public ModelOptions(Integer maxModelLen, String onnxFile, boolean int8) {
+        this(maxModelLen, onnxFile, int8, null);
+    }
+
+    public ModelOptions withLlmReranker(LlmReranker family) {
+        return new ModelOptions(maxModelLen, onnxFile, int8, family);
     }
 
     public ModelOptions {

@@ -19,6 +19,8 @@ import java.util.List;
  * @param vocabSize      token ids run from 0 to this (exclusive); 0 when config.json does not say
  * @param tokenizerFile  tokenizer.json
  * @param onnxFile       the ONNX graph
+ * @param llmReranker    the prompt and score rule of an LLM reranker; null unless the task is
+ *                       {@link ModelTask#LLM_RERANKER}
  */
 public record ModelSpec(
         Path directory,
@@ -33,7 +35,8 @@ public record ModelSpec(
         long padTokenId,
         int vocabSize,
         Path tokenizerFile,
-        Path onnxFile) {
+        Path onnxFile,
+        LlmReranker llmReranker) {
 
     public ModelSpec {
         labels = List.copyOf(labels);
@@ -43,8 +46,8 @@ public record ModelSpec(
         return labels.size();
     }
 
-    /** True where the score/rerank APIs apply: a one-label cross-encoder or an embedding model. */
+    /** True where the score/rerank APIs apply: a one-label cross-encoder, an LLM reranker or an embedding model. */
     public boolean canScore() {
-        return task == ModelTask.CROSS_ENCODER || task == ModelTask.EMBEDDING;
+        return task != ModelTask.CLASSIFIER;
     }
 }

@@ -7,5 +7,7 @@ public enum ModelTask {
     /** A sentence embedding model: query and document are embedded apart and compared by cosine. */
     EMBEDDING,
     /** A sequence classifier with two or more labels: not a scorer, but classifiable. */
-    CLASSIFIER
+    CLASSIFIER,
+    /** A decoder language model scoring a (query, document) prompt by its next-token logits ({@link LlmReranker}). */
+    LLM_RERANKER
 }

@@ -1,6 +1,7 @@
 package dev.sift.scoring;
 
 import dev.sift.batching.Scheduler;
+import dev.sift.engine.Readout;
 import dev.sift.model.Activation;
 import dev.sift.model.ModelException;
 import dev.sift.model.ModelSpec;
@@ -12,8 +13,8 @@ import java.util.List;
 /** A sequence classifier reading (query, document) together; its one logit, activated, is the score. */
 final class CrossEncoderScorer extends Scorer {
 
-    CrossEncoderScorer(ModelSpec spec, TextTokenizer tokenizer, Scheduler scheduler, String outputName) {
-        super(spec, tokenizer, scheduler, outputName);
+    CrossEncoderScorer(ModelSpec spec, TextTokenizer tokenizer, Scheduler scheduler, Readout readout) {
+        super(spec, tokenizer, scheduler, readout);
     }
 
     @Override

@@ -1,6 +1,7 @@
 package dev.sift.scoring;
 
 import dev.sift.batching.Scheduler;
+import dev.sift.engine.Readout;
 import dev.sift.model.ModelSpec;
 import dev.sift.tokenize.Encoded;
 import dev.sift.tokenize.TextTokenizer;
@@ -17,8 +18,8 @@ import java.util.function.Function;
  */
 final class EmbeddingScorer extends Scorer {
 
-    EmbeddingScorer(ModelSpec spec, TextTokenizer tokenizer, Scheduler scheduler, String outputName) {
-        super(spec, tokenizer, scheduler, outputName);
+    EmbeddingScorer(ModelSpec spec, TextTokenizer tokenizer, Scheduler scheduler, Readout readout) {
+        super(spec, tokenizer, scheduler, readout);
     }
 
     @Override

@@ -15,12 +15,15 @@ import java.time.Duration;
  * @param useActivation     apply the model's activation (sigmoid for most cross-encoders); false gives the raw
  *                          logit. Embedding scores (cosine) are unaffected.
  * @param timeout           how long the request may wait for inference in all, or null for no deadline
+ * @param instruction       the instruction an LLM reranker's prompt carries, or null for its default; other models
+ *                          ignore it
  */
 public record ScoreOptions(boolean truncate, int truncateTo, Truncation.Side truncationSide,
-                           int maxTokensPerQuery, int maxTokensPerDoc, boolean useActivation, Duration timeout) {
+                           int maxTokensPerQuery, int maxTokensPerDoc, boolean useActivation, Duration timeout,
+                           String instruction) {
 
     /** Truncate to the model's maximum and activate, as sentence-transformers' CrossEncoder.predict does. */
-    public static final ScoreOptions DEFAULT = new ScoreOptions(true, 0, Truncation.Side.RIGHT, 0, 0, true, null);
+    public static final ScoreOptions DEFAULT = new ScoreOptions(true, 0, Truncation.Side.RIGHT, 0, 0, true, null, null);
 
     public ScoreOptions {
         if (truncateTo < 0 || maxTokensPerQuery < 0 || maxTokensPerDoc < 0) {
@@ -29,23 +32,27 @@ public record ScoreOptions(boolean truncate, int truncateTo, Truncation.Side tru
     }
 
     public ScoreOptions withTruncate(boolean truncate, int truncateTo) {
-        return new ScoreOptions(truncate, truncateTo, truncationSide, maxTokensPerQuery, maxTokensPerDoc, useActivation, timeout);
+        return new ScoreOptions(truncate, truncateTo, truncationSide, maxTokensPerQuery, maxTokensPerDoc, useActivation, timeout, instruction);
     }
 
     public ScoreOptions withTruncationSide(Truncation.Side side) {
-        return new ScoreOptions(truncate, truncateTo, side, maxTokensPerQuery, maxTokensPerDoc, useActivation, timeout);
+        return new ScoreOptions(truncate, truncateTo, side, maxTokensPerQuery, maxTokensPerDoc, useActivation, timeout, instruction);
     }
 
     public ScoreOptions withMaxTokens(int perQuery, int perDoc) {
-        return new ScoreOptions(truncate, truncateTo, truncationSide, perQuery, perDoc, useActivation, timeout);
+        return new ScoreOptions(truncate, truncateTo, truncationSide, perQuery, perDoc, useActivation, timeout, instruction);
     }
 
     public ScoreOptions withUseActivation(boolean useActivation) {
-        return new ScoreOptions(truncate, truncateTo, truncationSide, maxTokensPerQuery, maxTokensPerDoc, useActivation, timeout);
+        return new ScoreOptions(truncate, truncateTo, truncationSide, maxTokensPerQuery, maxTokensPerDoc, useActivation, timeout, instruction);
     }
 
     public ScoreOptions withTimeout(Duration timeout) {
-        return new ScoreOptions(truncate, truncateTo, truncationSide, maxTokensPerQuery, maxTokensPerDoc, useActivation, timeout);
+        return new ScoreOptions(truncate, truncateTo, truncationSide, maxTokensPerQuery, maxTokensPerDoc, useActivation, timeout, instruction);
+    }
+
+    public ScoreOptions withInstruction(String instruction) {
+        return new ScoreOptions(truncate, truncateTo, truncationSide, maxTokensPerQuery, maxTokensPerDoc, useActivation, timeout, instruction);
     }
 
     /** How a (query, document) pair is cut, given the model's maximum. */

@@ -3,6 +3,7 @@ package dev.sift.scoring;
 import dev.sift.batching.RowSink;
 import dev.sift.batching.Scheduler;
 import dev.sift.engine.OnnxEngine;
+import dev.sift.engine.Readout;
 import dev.sift.model.ModelException;
 import dev.sift.model.ModelSpec;
 import dev.sift.model.ModelTask;
@@ -17,29 +18,33 @@ import java.util.Map;
 import java.util.function.Function;
 
 /** Turns texts into scores for one kind of model. */
-public abstract sealed class Scorer permits CrossEncoderScorer, EmbeddingScorer {
+public abstract sealed class Scorer permits CrossEncoderScorer, EmbeddingScorer, LlmRerankScorer {
 
     final ModelSpec spec;
     final TextTokenizer tokenizer;
     final Scheduler scheduler;
-    final String outputName;
+    final Readout readout;
 
-    Scorer(ModelSpec spec, TextTokenizer tokenizer, Scheduler scheduler, String outputName) {
+    Scorer(ModelSpec spec, TextTokenizer tokenizer, Scheduler scheduler, Readout readout) {
         this.spec = spec;
         this.tokenizer = tokenizer;
         this.scheduler = scheduler;
-        this.outputName = outputName;
+        this.readout = readout;
     }
 
     public static Scorer create(ModelSpec spec, TextTokenizer tokenizer, OnnxEngine engine, Scheduler scheduler) {
-        return spec.task() == ModelTask.EMBEDDING
-                ? new EmbeddingScorer(spec, tokenizer, scheduler, chooseOutput(engine, "last_hidden_state", 3, spec))
-                : new CrossEncoderScorer(spec, tokenizer, scheduler, chooseOutput(engine, "logits", 2, spec));
+        return switch (spec.task()) {
+            case EMBEDDING -> new EmbeddingScorer(spec, tokenizer, scheduler,
+                    Readout.whole(chooseOutput(engine, "last_hidden_state", 3, spec)));
+            case LLM_RERANKER -> LlmRerankScorer.create(spec, tokenizer, scheduler, chooseOutput(engine, "logits", 3, spec));
+            case CROSS_ENCODER, CLASSIFIER -> new CrossEncoderScorer(spec, tokenizer, scheduler,
+                    Readout.whole(chooseOutput(engine, "logits", 2, spec)));
+        };
     }
 
     /** Runs encoded inputs through the model, handing each its output row; refuses at once when overloaded. */
     void infer(List<Encoded> encoded, RowSink sink, ScoreOptions options) {
-        scheduler.run(encoded, outputName, sink, options.timeout());
+        scheduler.run(encoded, readout, sink, options.timeout());
     }
 
     public abstract PairScores score(List<TextPair> pairs, ScoreOptions options);

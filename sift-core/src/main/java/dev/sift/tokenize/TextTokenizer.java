@@ -1,6 +1,7 @@
 package dev.sift.tokenize;
 
 import ai.djl.huggingface.tokenizers.Encoding;
+import ai.djl.huggingface.tokenizers.jni.CharSpan;
 import ai.djl.huggingface.tokenizers.HuggingFaceTokenizer;
 import dev.sift.model.ModelException;
 import java.io.IOException;
@@ -29,7 +30,10 @@ public final class TextTokenizer implements AutoCloseable {
         System.setProperty("ai.djl.offline", "true");
     }
 
-    /** Sequence id the tokenizer gives to tokens its post-processor adds ([CLS], [SEP], <s>, </s>). */
+    /**
+     * Sequence id the tokenizer gives to tokens its post-processor adds ([CLS], [SEP], <s>, </s>); also marks a
+     * prompt template's own tokens.
+     */
     private static final long ADDED = -1;
 
     private final HuggingFaceTokenizer tokenizer;
@@ -57,6 +61,23 @@ public final class TextTokenizer implements AutoCloseable {
         return truncate(tokenizer.encode(first, second, true, false), truncation);
     }
 
+    /**
+     * Encodes a filled prompt template whole (so that tokens merge across the template's text and the user's as
+     * they would for the plain string), then truncates the query's and the document's tokens as for a pair. Type
+     * ids are all zero.
+     */
+    public Encoded encodePrompt(Prompt prompt, Truncation truncation) {
+        Encoding encoding = tokenizer.encode(prompt.text(), true, false);
+        long[] ids = encoding.getIds();
+        CharSpan[] spans = encoding.getCharTokenSpans();
+        long[] sequences = new long[ids.length];
+        for (int i = 0; i < ids.length; i++) {
+            CharSpan span = spans[i];
+            sequences[i] = span == null ? ADDED : prompt.sequenceOf(span.getStart(), span.getEnd());
+        }
+        return truncate(ids, new long[ids.length], sequences, truncation);
+    }
+
     /** Encodes one text with the model's special tokens, then truncates it. */
     public Encoded encode(String text, Truncation truncation) {
         return truncate(tokenizer.encode(text, true, false), truncation);
@@ -82,9 +103,14 @@ public final class TextTokenizer implements AutoCloseable {
     }
 
     private static Encoded truncate(Encoding encoding, Truncation truncation) {
-        long[] ids = encoding.getIds();
-        long[] types = encoding.getTypeIds();
-        long[] sequences = encoding.getSequenceIds();
+        return truncate(encoding.getIds(), encoding.getTypeIds(), encoding.getSequenceIds(), truncation);
+    }
+
+    /**
+     * Cuts the tokens of sequence 0 and 1 ({@code sequences[i]}; {@link #ADDED} marks tokens that always stay) to
+     * the truncation's caps and total.
+     */
+    private static Encoded truncate(long[] ids, long[] types, long[] sequences, Truncation truncation) {
         int first = 0;
         int second = 0;
         for (long s : sequences) {

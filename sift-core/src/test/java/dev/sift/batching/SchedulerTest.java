@@ -7,6 +7,7 @@ import static org.assertj.core.api.Assertions.within;
 import dev.sift.SiftModel;
 import dev.sift.engine.EngineOptions;
 import dev.sift.engine.OnnxEngine;
+import dev.sift.engine.Readout;
 import dev.sift.model.ModelOptions;
 import dev.sift.scoring.ScoreOptions;
 import dev.sift.scoring.TextPair;
@@ -31,6 +32,7 @@ import org.junit.jupiter.api.Test;
 
 /** Results land on the right request, a full queue refuses at once, and dropped requests are never computed. */
 class SchedulerTest {
+    private static final Readout LOGITS = Readout.whole("logits");
     private OnnxEngine engine;
     private TextTokenizer tokenizer;
 
@@ -83,14 +85,14 @@ class SchedulerTest {
         CountDownLatch release = new CountDownLatch(1);
         try (Scheduler scheduler = new Scheduler(engine, new SchedulerOptions(1, 4096, 20), 1, 0)) {
             Thread blocker = Thread.ofVirtual().start(
-                    () -> scheduler.run(List.of(encode("a", "b")), "logits", blockingSink(busy, release), null));
+                    () -> scheduler.run(List.of(encode("a", "b")), LOGITS, blockingSink(busy, release), null));
             assertThat(busy.await(30, TimeUnit.SECONDS)).isTrue();
-            Thread queued = Thread.ofVirtual().start(() -> scheduler.run(inputs(4), "logits", (i, o, r, l) -> { }, null));
+            Thread queued = Thread.ofVirtual().start(() -> scheduler.run(inputs(4), LOGITS, (i, o, r, l) -> { }, null));
             while (scheduler.queuedTokens() < 20) Thread.sleep(1);
 
             assertThatThrownBy(scheduler::admit).isInstanceOf(OverloadedException.class)
                     .satisfies(e -> assertThat(((OverloadedException) e).retryAfterSeconds()).isBetween(1, 60));
-            assertThatThrownBy(() -> scheduler.run(inputs(1), "logits", (i, o, r, l) -> { }, null))
+            assertThatThrownBy(() -> scheduler.run(inputs(1), LOGITS, (i, o, r, l) -> { }, null))
                     .isInstanceOf(OverloadedException.class);
 
             release.countDown();
@@ -108,13 +110,13 @@ class SchedulerTest {
         AtomicInteger computedForGone = new AtomicInteger();
         try (Scheduler scheduler = new Scheduler(engine, new SchedulerOptions(1, 4096, 1_000_000), 1, 0)) {
             Thread blocker = Thread.ofVirtual().start(
-                    () -> scheduler.run(List.of(encode("a", "b")), "logits", blockingSink(busy, release), null));
+                    () -> scheduler.run(List.of(encode("a", "b")), LOGITS, blockingSink(busy, release), null));
             assertThat(busy.await(30, TimeUnit.SECONDS)).isTrue();
 
             AtomicReference<Throwable> cancelled = new AtomicReference<>();
             Thread gone = Thread.ofVirtual().start(() -> {
                 try {
-                    scheduler.run(inputs(5), "logits", (i, o, r, l) -> computedForGone.incrementAndGet(), null);
+                    scheduler.run(inputs(5), LOGITS, (i, o, r, l) -> computedForGone.incrementAndGet(), null);
                 } catch (RuntimeException e) {
                     cancelled.set(e);
                 }
@@ -124,13 +126,13 @@ class SchedulerTest {
             gone.join(30_000);
             assertThat(cancelled.get()).isInstanceOf(CancellationException.class);
 
-            assertThatThrownBy(() -> scheduler.run(inputs(3), "logits", (i, o, r, l) -> computedForGone.incrementAndGet(),
+            assertThatThrownBy(() -> scheduler.run(inputs(3), LOGITS, (i, o, r, l) -> computedForGone.incrementAndGet(),
                     Duration.ofMillis(50))).isInstanceOf(DeadlineExceededException.class);
 
             release.countDown();
             blocker.join(30_000);
             AtomicInteger computed = new AtomicInteger();
-            scheduler.run(inputs(2), "logits", (i, o, r, l) -> computed.incrementAndGet(), null);
+            scheduler.run(inputs(2), LOGITS, (i, o, r, l) -> computed.incrementAndGet(), null);
             assertThat(computed.get()).isEqualTo(2);
             assertThat(computedForGone.get()).as("rows computed for requests that were gone").isZero();
         }

@@ -8,6 +8,7 @@ import dev.sift.hub.HubException;
 import dev.sift.hub.HubReference;
 import dev.sift.hub.HubSettings;
 import dev.sift.model.ModelException;
+import dev.sift.model.LlmReranker;
 import dev.sift.model.ModelOptions;
 import dev.sift.model.ModelSpec;
 import dev.sift.server.bundled.BundledModel;
@@ -63,6 +64,12 @@ public final class ServeCommand implements Callable<Integer> {
             description = "Run the folder's int8 (dynamically quantized) graph, the variant made for this CPU:"
                     + " onnx/model_qint8_avx512_vnni.onnx, model_qint8_avx512.onnx or model_quint8_avx2.onnx.")
     boolean int8;
+
+    @Option(names = "--llm-reranker", paramLabel = "FAMILY",
+            description = "Serve a causal language model (*ForCausalLM) as a reranker of this family: qwen3-reranker"
+                    + " (Qwen3-Reranker prompt, P(yes)) or bge-reranker-v2-gemma (sigmoid of the 'Yes' logit). Needed only"
+                    + " when the model folder's name does not contain the family's name.")
+    String llmReranker;
 
     @Option(names = "--api-key", paramLabel = "KEY",
             description = "A key clients must send as 'Authorization: Bearer KEY' on every model route (repeatable)."
@@ -178,7 +185,8 @@ public final class ServeCommand implements Callable<Integer> {
         long start = System.nanoTime();
         int cores = Runtime.getRuntime().availableProcessors();
         EngineOptions engine = new EngineOptions(workers, intraOpThreads != null ? intraOpThreads : Math.max(1, cores / Math.max(1, workers)));
-        SiftModel loaded = SiftModel.open(dir, new ModelOptions(parseTokens(maxModelLen), onnxFile, int8), engine,
+        ModelOptions options = new ModelOptions(parseTokens(maxModelLen), onnxFile, int8, llmRerankerFamily());
+        SiftModel loaded = SiftModel.open(dir, options, engine,
                 new SchedulerOptions(maxBatchSize, maxBatchTokens, maxQueuedTokens));
         ModelSpec spec = loaded.spec();
         LOG.info("Loaded {} ({}, {}, max {} tokens, {}) in {} ms; {} worker(s) x {} thread(s)", name, spec.architecture(),
@@ -190,6 +198,12 @@ public final class ServeCommand implements Callable<Integer> {
         }
         return new ServedModel(loaded, servedModelNames.isEmpty() ? List.of(name) : servedModelNames,
                 dir.toAbsolutePath().toString());
+    }
+
+    private LlmReranker llmRerankerFamily() {
+        if (llmReranker == null) return null;
+        return LlmReranker.named(llmReranker).orElseThrow(() -> new ModelException("--llm-reranker " + llmReranker
+                + " is not a known family; choose one of " + LlmReranker.ids()));
     }
 
     /** --api-key, else SIFT_API_KEY, else VLLM_API_KEY (so a vLLM deployment's secret works unchanged). */

@@ -37,7 +37,7 @@ public final class PoolingApi {
         return context.model().spec();
     }
 
-    static boolean classifies(ModelSpec spec) {
+    public static boolean classifies(ModelSpec spec) {
         return spec.task() == ModelTask.CROSS_ENCODER || spec.task() == ModelTask.CLASSIFIER;
     }
 

@@ -50,14 +50,14 @@ public final class SageMakerApi {
         else if (spec.canScore() && RerankApi.matches(body)) rerank.rerank(ctx, body, "1");
         else if (spec.canScore() && VllmScoreApi.matches(body)) score.score(ctx, body);
         else if (spec.task() == ModelTask.EMBEDDING && body.has("input")) embeddings.embeddings(ctx, body);
-        else if (spec.task() != ModelTask.EMBEDDING && body.has("input")) pooling.classify(ctx, body);
+        else if (PoolingApi.classifies(spec) && body.has("input")) pooling.classify(ctx, body);
         else throw ApiException.invalidValue("Cannot find suitable handler for request. Expected one of: " + expected(spec), null);
     }
 
     private static List<String> expected(ModelSpec spec) {
         List<String> kinds = new ArrayList<>();
         if (spec.task() == ModelTask.EMBEDDING) kinds.add("EmbeddingRequest {input}");
-        else kinds.add("ClassificationRequest {input}");
+        else if (PoolingApi.classifies(spec)) kinds.add("ClassificationRequest {input}");
         if (spec.canScore()) {
             kinds.add("RerankRequest {query, documents}");
             kinds.add("ScoreRequest {queries, documents}");

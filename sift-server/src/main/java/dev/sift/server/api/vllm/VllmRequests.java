@@ -94,7 +94,29 @@ public final class VllmRequests {
         int perDoc = tokensPer(body, "max_tokens_per_doc", maxModelLen);
         return ScoreOptions.DEFAULT.withTruncate(truncate, truncateTo).withTruncationSide(side)
                 .withMaxTokens(perQuery, perDoc).withUseActivation(optionalBoolean(body, "use_activation", true))
-                .withTimeout(context.options().requestTimeout());
+                .withTimeout(context.options().requestTimeout()).withInstruction(instruction(body));
+    }
+
+    /**
+     * The instruction for an LLM reranker's prompt, as vLLM's score template reads it: chat_template_kwargs'
+     * instruction (or instruct) first, then the request's instruction field; null for the model's default.
+     */
+    static String instruction(JsonNode body) {
+        JsonNode kwargs = body.get("chat_template_kwargs");
+        if (kwargs != null && !kwargs.isNull() && !kwargs.isObject()) {
+            throw ApiException.badRequest("chat_template_kwargs must be an object");
+        }
+        for (String key : List.of("instruction", "instruct")) {
+            String value = kwargs == null ? null : textOrNull(kwargs.get(key), "chat_template_kwargs." + key);
+            if (value != null) return value;
+        }
+        return textOrNull(body.get("instruction"), "instruction");
+    }
+
+    private static String textOrNull(JsonNode node, String field) {
+        if (node == null || node.isNull()) return null;
+        if (!node.isTextual()) throw ApiException.badRequest(field + " must be a string");
+        return node.asText();
     }
 
     /** "left" or "right" in any case (TEI writes "Left"); absent or null is right. */

@@ -1,0 +1,73 @@
+package dev.sift.scoring;
+
+import dev.sift.batching.Scheduler;
+import dev.sift.engine.Readout;
+import dev.sift.model.Activation;
+import dev.sift.model.LlmReranker;
+import dev.sift.model.ModelException;
+import dev.sift.model.ModelSpec;
+import dev.sift.tokenize.Encoded;
+import dev.sift.tokenize.Prompt;
+import dev.sift.tokenize.TextTokenizer;
+import dev.sift.tokenize.Truncation;
+import java.util.List;
+
+/**
+ * A decoder language model as a reranker ({@link LlmReranker}): each pair fills the family's prompt template, and
+ * the logits of the answer tokens at the prompt's last token give the score. The raw score is
+ * {@code logit_yes - logit_no} (or {@code logit_yes} alone) and the activated one its sigmoid, which for two tokens
+ * is the softmax probability of "yes": vLLM's {@code from_2_way_softmax} and {@code no_post_processing} rules.
+ */
+final class LlmRerankScorer extends Scorer {
+    private final LlmReranker family;
+    private final boolean twoWay;
+
+    private LlmRerankScorer(ModelSpec spec, TextTokenizer tokenizer, Scheduler scheduler, Readout readout) {
+        super(spec, tokenizer, scheduler, readout);
+        this.family = spec.llmReranker();
+        this.twoWay = family.noToken() != null;
+    }
+
+    static LlmRerankScorer create(ModelSpec spec, TextTokenizer tokenizer, Scheduler scheduler, String logits) {
+        LlmReranker family = spec.llmReranker();
+        int yes = answerToken(spec, tokenizer, family.yesToken());
+        Readout readout = family.noToken() == null
+                ? Readout.lastToken(logits, yes)
+                : Readout.lastToken(logits, yes, answerToken(spec, tokenizer, family.noToken()));
+        return new LlmRerankScorer(spec, tokenizer, scheduler, readout);
+    }
+
+    private static int answerToken(ModelSpec spec, TextTokenizer tokenizer, String token) {
+        long[] ids = tokenizer.ids(token, false);
+        if (ids.length != 1) {
+            throw new ModelException("the tokenizer of " + spec.directory() + " splits the answer \"" + token + "\" into "
+                    + ids.length + " tokens; a " + spec.llmReranker().id() + " model has it as one token");
+        }
+        return Math.toIntExact(ids[0]);
+    }
+
+    @Override
+    public PairScores score(List<TextPair> pairs, ScoreOptions options) {
+        Truncation truncation = options.pairTruncation(spec.maxLength());
+        String instruction = options.instruction() != null ? options.instruction() : family.defaultInstruction();
+        List<Encoded> encoded = encodeAll(pairs, p -> fitted(tokenizer.encodePrompt(
+                Prompt.render(family.template(), p.query(), p.document(), instruction), truncation)), options);
+        double[] scores = new double[pairs.size()];
+        boolean activate = options.useActivation();
+        infer(encoded, (input, output, row, length) -> {
+            float[] logits = output.data();
+            int at = row * output.rowSize();
+            double raw = twoWay ? (double) logits[at] - logits[at + 1] : logits[at];
+            scores[input] = activate ? Activation.sigmoid(raw) : raw;
+        }, options);
+        int[] tokens = new int[encoded.size()];
+        for (int i = 0; i < tokens.length; i++) tokens[i] = encoded.get(i).length();
+        return new PairScores(scores, tokens);
+    }
+
+    /** The template's own tokens are never cut, so a limit below them cannot be met by truncating. */
+    private Encoded fitted(Encoded e) {
+        if (e.length() > spec.maxLength()) throw new InputTooLongException(spec.maxLength(), e.length());
+        return e;
+    }
+}
