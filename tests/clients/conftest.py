@@ -182,7 +182,7 @@ class ServerPool:
         for n in served_names:
             args += ["--served-model-name", n]
         args += list(extra_args)
-        model_arg = None if model is None else str(Path(model).relative_to(ROOT) if Path(model).is_absolute() else model)
+        model_arg = None if model is None else str(Path(model).relative_to(ROOT) if Path(model).is_relative_to(ROOT) else model)
         server = Server(name=name, model=model_arg, args=args, env=dict(env or {}),
                         key=key if key is not None else (api_keys[0] if api_keys else None),
                         log_path=self.log_dir / f"{name}.log", served_names=list(served_names))

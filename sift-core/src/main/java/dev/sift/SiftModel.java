@@ -89,14 +89,13 @@ public final class SiftModel implements AutoCloseable {
 
     /**
      * An LLM reranker's graph returns logits over the whole vocabulary at every position (4 bytes each, copied out
-     * once per batch), so its batches are kept to what fits {@link #LOGITS_BYTES_PER_BATCH}, though never below
-     * one input of the maximum length.
+     * once per batch), so its batches are kept to what fits {@link #LOGITS_BYTES_PER_BATCH}. One input longer than
+     * that still runs, alone: the scheduler always takes a batch's first input.
      */
     private static SchedulerOptions logitsBounded(ModelSpec spec, SchedulerOptions options) {
         if (spec.task() != ModelTask.LLM_RERANKER || spec.vocabSize() <= 0) return options;
-        long fit = LOGITS_BYTES_PER_BATCH / (4L * spec.vocabSize());
-        int tokens = (int) Math.max(spec.maxLength(), Math.min(options.maxBatchTokens(), fit));
-        return tokens == options.maxBatchTokens() ? options : options.withMaxBatchTokens(tokens);
+        long fit = Math.max(1, LOGITS_BYTES_PER_BATCH / (4L * spec.vocabSize()));
+        return fit >= options.maxBatchTokens() ? options : options.withMaxBatchTokens((int) fit);
     }
 
     /** The scheduler's counters: batches, inputs computed and dropped, requests refused, tokens, queue. */

@@ -48,6 +48,13 @@ class ServeCommandTest {
     }
 
     @Test
+    void anLlmRerankerNeedsAKnownFamilyWhenItsFolderNameGivesNone() throws IOException {
+        Path dir = Fixtures.copy("qwen3-reranker", temp.resolve("models"));
+        assertRefused(dir.toString(), "pass --llm-reranker with one of qwen3-reranker, bge-reranker-v2-gemma");
+        assertRefused(dir.toString(), "--llm-reranker qwen4 is not a known family", "--llm-reranker", "qwen4");
+    }
+
+    @Test
     void maxModelLenAcceptsKiloSuffix() {
         assertThat(ServeCommand.parseTokens("1k")).isEqualTo(1024);
         assertThat(ServeCommand.parseTokens("512")).isEqualTo(512);
