@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.within;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.sift.SiftModel;
+import dev.sift.model.LlmReranker;
 import dev.sift.testing.Fixtures;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -76,6 +77,16 @@ class HubDownloaderTest {
                 .isInstanceOf(HubException.class).hasMessageContaining("not in the cache").hasMessageContaining("HF_HUB_OFFLINE");
         // The Hub unreachable: the cached snapshot is used, as huggingface_hub does.
         assertThat(new HubDownloader(settings(null, false)).fetch(HubReference.parse("org/cross"), null, false)).isEqualTo(snapshot);
+    }
+
+    @Test
+    void anLlmRerankerIsRecognisedByItsHubName() {
+        hub.publish("Qwen/Qwen3-Reranker-0.6B", Fixtures.model("qwen3-reranker"));
+        Path snapshot = new HubDownloader(settings(null, false)).fetch(HubReference.parse("Qwen/Qwen3-Reranker-0.6B"), null, false);
+        assertThat(snapshot.toString()).contains("models--Qwen--Qwen3-Reranker-0.6B");
+        try (SiftModel model = SiftModel.open(snapshot)) {
+            assertThat(model.spec().llmReranker()).isEqualTo(LlmReranker.QWEN3_RERANKER);
+        }
     }
 
     @Test
