@@ -459,6 +459,22 @@ def to_floats(array) -> list:
 # --------------------------------------------------------------------------- #
 
 
+def merge_pair(words: dict[str, list[str]], best: tuple[str, str], merged: str) -> None:
+    """Replaces every adjacent (best[0], best[1]) in each word's symbols by merged, left to right."""
+    for word, symbols in words.items():
+        if len(symbols) < 2:
+            continue
+        out, i = [], 0
+        while i < len(symbols):
+            if i + 1 < len(symbols) and symbols[i] == best[0] and symbols[i + 1] == best[1]:
+                out.append(merged)
+                i += 2
+            else:
+                out.append(symbols[i])
+                i += 1
+        words[word] = out
+
+
 def train_wordpiece_vocab(corpus: list[str], vocab_size: int) -> dict[str, int]:
     """Deterministic WordPiece vocabulary (BPE-style merges with a "##" continuation prefix).
 
@@ -493,18 +509,7 @@ def train_wordpiece_vocab(corpus: list[str], vocab_size: int) -> dict[str, int]:
             break
         best = min(pair_counts, key=lambda pair: (-pair_counts[pair], pair))
         merged = best[0] + best[1][2:]
-        for word, symbols in words.items():
-            if len(symbols) < 2:
-                continue
-            out, i = [], 0
-            while i < len(symbols):
-                if i + 1 < len(symbols) and symbols[i] == best[0] and symbols[i + 1] == best[1]:
-                    out.append(merged)
-                    i += 2
-                else:
-                    out.append(symbols[i])
-                    i += 1
-            words[word] = out
+        merge_pair(words, best, merged)
         if merged not in known:
             known.add(merged)
             vocab.append(merged)
@@ -622,6 +627,30 @@ class _OnnxWrapper(torch.nn.Module):
         return getattr(out, self.output)
 
 
+def load_single_file_onnx(onnx_dir: Path):
+    """The exported onnx/model.onnx, checked: valid, and one file with no external data."""
+    assert sorted(p.name for p in onnx_dir.iterdir()) == ["model.onnx"], list(onnx_dir.iterdir())
+    proto = onnx.load(str(onnx_dir / "model.onnx"))
+    onnx.checker.check_model(proto)
+    for init in proto.graph.initializer:
+        assert init.data_location != onnx.TensorProto.EXTERNAL, "external data is not allowed"
+    return proto
+
+
+def onnx_io(proto) -> dict:
+    """The graph's opset, inputs and outputs (name, element type, shape), as golden.json records them."""
+
+    def describe(values):
+        out = []
+        for v in values:
+            dims = [d.dim_param or d.dim_value for d in v.type.tensor_type.shape.dim]
+            out.append({"name": v.name, "type": onnx.TensorProto.DataType.Name(v.type.tensor_type.elem_type),
+                        "shape": dims})
+        return out
+
+    return {"opset": ONNX_OPSET, "inputs": describe(proto.graph.input), "outputs": describe(proto.graph.output)}
+
+
 def export_onnx(fixture_dir: Path, task: str, with_token_type_ids: bool) -> dict:
     """Export with the classic TorchScript exporter, then check onnxruntime == torch."""
     loader = AutoModelForSequenceClassification if task == "classification" else AutoModel
@@ -660,11 +689,7 @@ def export_onnx(fixture_dir: Path, task: str, with_token_type_ids: bool) -> dict
             do_constant_folding=True,
             dynamo=False,
         )
-    assert sorted(p.name for p in onnx_dir.iterdir()) == ["model.onnx"], list(onnx_dir.iterdir())
-    proto = onnx.load(str(onnx_path))
-    onnx.checker.check_model(proto)
-    for init in proto.graph.initializer:
-        assert init.data_location != onnx.TensorProto.EXTERNAL, "external data is not allowed"
+    proto = load_single_file_onnx(onnx_dir)
 
     # Check on a padded batch (all test pairs, different length than the trace).
     pairs = all_pairs()
@@ -676,15 +701,7 @@ def export_onnx(fixture_dir: Path, task: str, with_token_type_ids: bool) -> dict
     diff = float(np.max(np.abs(got - expected)))
     assert got.shape == expected.shape and diff <= ONNX_TOLERANCE, (got.shape, expected.shape, diff)
 
-    def describe(values):
-        out = []
-        for v in values:
-            dims = [d.dim_param or d.dim_value for d in v.type.tensor_type.shape.dim]
-            out.append({"name": v.name, "type": onnx.TensorProto.DataType.Name(v.type.tensor_type.elem_type),
-                        "shape": dims})
-        return out
-
-    info = {"opset": ONNX_OPSET, "inputs": describe(proto.graph.input), "outputs": describe(proto.graph.output)}
+    info = onnx_io(proto)
     print(f"  onnx: {json.dumps(info)}; max |onnxruntime - torch| = {diff:.3g}")
     return {"session": session, "input_names": input_names, "output": output, "info": info}
 
@@ -736,7 +753,12 @@ def cross_encoder_golden(fixture_dir: Path, position_limit: int, num_labels: int
     max_length = effective_cross_encoder_max_length(ce, fixture_dir, position_limit)
     tok = AutoTokenizer.from_pretrained(str(fixture_dir))
     model = AutoModelForSequenceClassification.from_pretrained(str(fixture_dir)).eval()
+    return cross_encoder_golden_of(ce, tok, model, max_length, num_labels, onnx_export)
 
+
+def cross_encoder_golden_of(ce: CrossEncoder, tok, model, max_length: int, num_labels: int, onnx_export: dict) -> dict:
+    """The golden cases of a loaded CrossEncoder: its predict() scores and raw logits, checked against the
+    tokenizer + model with the same truncation and against onnxruntime."""
     cases = []
     for case in CASES:
         pairs = [(case["text_1"], doc) for doc in case["text_2"]]
@@ -884,18 +906,25 @@ def make_bert_embedding(tok: BertTokenizer, workdir: Path) -> dict:
     )
     assert st.max_seq_length == expected_max, (st.max_seq_length, expected_max)
     print(f"  modules: {[type(m).__name__ for m in st]}")
-    tok = AutoTokenizer.from_pretrained(str(fixture_dir))
+    golden = embedding_golden(st, AutoTokenizer.from_pretrained(str(fixture_dir)), expected_max, onnx_export)
+    write_json(fixture_dir / "golden.json", golden)
+    return golden
+
+
+def embedding_golden(st: SentenceTransformer, tok, max_length: int, onnx_export: dict) -> dict:
+    """golden.json of a mean-pooling, normalising SentenceTransformer: cosine scores, token counts, embeddings and
+    the ids it fed the model, checked against the tokenizer and onnxruntime."""
 
     def st_input_ids(text: str) -> list[int]:
         features = st.preprocess([text])
         count = int(features["attention_mask"].sum())
         ids = features["input_ids"][0].tolist()[:count]
-        ref = tok(text, truncation=True, max_length=expected_max)["input_ids"]
+        ref = tok(text, truncation=True, max_length=max_length)["input_ids"]
         assert ids == ref, (text, ids, ref)
         return ids
 
     def onnx_embed(texts: list[str]) -> np.ndarray:
-        enc = tok(texts, padding=True, truncation=True, max_length=expected_max, return_tensors="np")
+        enc = tok(texts, padding=True, truncation=True, max_length=max_length, return_tensors="np")
         hidden = onnx_export["session"].run(
             ["last_hidden_state"], {n: enc[n].astype(np.int64) for n in onnx_export["input_names"]}
         )[0].astype(np.float64)
@@ -932,9 +961,9 @@ def make_bert_embedding(tok: BertTokenizer, workdir: Path) -> dict:
         cases.append(entry)
         print(f"  {case['name']}: tokens={tokens} scores={np.round(scores, 4).tolist()}")
 
-    golden = {
+    return {
         "generator": versions(),
-        "max_length": expected_max,
+        "max_length": max_length,
         "truncation": "longest_first",
         "pooling": "mean",
         "normalize": True,
@@ -942,8 +971,6 @@ def make_bert_embedding(tok: BertTokenizer, workdir: Path) -> dict:
         "cases": cases,
         "onnx": onnx_export["info"],
     }
-    write_json(fixture_dir / "golden.json", golden)
-    return golden
 
 
 # --------------------------------------------------------------------------- #
@@ -980,7 +1007,8 @@ def file_listing() -> list[tuple[str, int, str]]:
     return rows
 
 
-def main() -> int:
+def set_up_reference_stack() -> None:
+    """Quiet, single-threaded, deterministic torch; the versions printed and checked against the pins."""
     logging.basicConfig(level=logging.WARNING)
     transformers.logging.set_verbosity_error()
     transformers.utils.logging.disable_progress_bar()
@@ -988,6 +1016,10 @@ def main() -> int:
     torch.use_deterministic_algorithms(True)
     print("versions:", json.dumps(versions()))
     check_pinned_versions()
+
+
+def main() -> int:
+    set_up_reference_stack()
 
     MODELS_DIR.mkdir(exist_ok=True)
     corpus = build_corpus()

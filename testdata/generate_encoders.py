@@ -31,10 +31,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import generate as g  # noqa: E402  (sets the offline / single-thread environment before torch loads)
 
-import numpy as np  # noqa: E402
 import sentencepiece as spm  # noqa: E402
-import torch  # noqa: E402
-import transformers  # noqa: E402
 from sentence_transformers import SentenceTransformer  # noqa: E402
 from sentence_transformers.sentence_transformer.modules import Normalize, Pooling, Transformer  # noqa: E402
 from tokenizers import AddedToken, Tokenizer, decoders, models, normalizers, pre_tokenizers, processors  # noqa: E402
@@ -183,18 +180,7 @@ def train_byte_level_bpe(corpus: list[str], vocab_size: int) -> tuple[dict[str, 
         best = min(pair_counts, key=lambda pair: (-pair_counts[pair], pair))
         merged = best[0] + best[1]
         merges.append(best)
-        for word, symbols in words.items():
-            if len(symbols) < 2:
-                continue
-            out, i = [], 0
-            while i < len(symbols):
-                if i + 1 < len(symbols) and symbols[i] == best[0] and symbols[i + 1] == best[1]:
-                    out.append(merged)
-                    i += 2
-                else:
-                    out.append(symbols[i])
-                    i += 1
-            words[word] = out
+        g.merge_pair(words, best, merged)
         if merged not in known:
             known.add(merged)
             vocab.append(merged)
@@ -484,70 +470,9 @@ def make_mpnet_embedding(vocab: dict[str, int], workdir: Path) -> dict:
     )
     assert st.max_seq_length == expected_max, (st.max_seq_length, expected_max)
     print(f"  modules: {[type(m).__name__ for m in st]}")
-    golden = embedding_golden(st, AutoTokenizer.from_pretrained(str(fixture_dir)), expected_max, onnx_export)
+    golden = g.embedding_golden(st, AutoTokenizer.from_pretrained(str(fixture_dir)), expected_max, onnx_export)
     g.write_json(fixture_dir / "golden.json", golden)
     return golden
-
-
-def embedding_golden(st: SentenceTransformer, tok, max_length: int, onnx_export: dict) -> dict:
-    """golden.json in bert-embedding's format (the same computation as generate.make_bert_embedding)."""
-
-    def st_input_ids(text: str) -> list[int]:
-        features = st.preprocess([text])
-        count = int(features["attention_mask"].sum())
-        ids = features["input_ids"][0].tolist()[:count]
-        ref = tok(text, truncation=True, max_length=max_length)["input_ids"]
-        assert ids == ref, (text, ids, ref)
-        return ids
-
-    def onnx_embed(texts: list[str]) -> np.ndarray:
-        enc = tok(texts, padding=True, truncation=True, max_length=max_length, return_tensors="np")
-        hidden = onnx_export["session"].run(
-            ["last_hidden_state"], {n: enc[n].astype(np.int64) for n in onnx_export["input_names"]}
-        )[0].astype(np.float64)
-        mask = enc["attention_mask"].astype(np.float64)[:, :, None]
-        pooled = (hidden * mask).sum(axis=1) / np.maximum(mask.sum(axis=1), 1e-9)
-        return pooled / np.maximum(np.linalg.norm(pooled, axis=1, keepdims=True), 1e-12)
-
-    cases = []
-    for case in g.CASES:
-        q = case["text_1"]
-        docs = case["text_2"]
-        q_emb = st.encode([q], convert_to_numpy=True)[0]
-        d_emb = st.encode(docs, convert_to_numpy=True)
-        q64 = q_emb.astype(np.float64)
-        scores = []
-        for d in d_emb:
-            d64 = d.astype(np.float64)
-            scores.append(float(np.dot(q64, d64) / (np.linalg.norm(q64) * np.linalg.norm(d64))))
-        q_ids = st_input_ids(q)
-        d_ids = [st_input_ids(d) for d in docs]
-        tokens = [len(q_ids) + len(ids) for ids in d_ids]
-        ref = onnx_embed([q] + docs)
-        assert np.max(np.abs(ref - np.vstack([q_emb, d_emb]).astype(np.float64))) <= g.ONNX_TOLERANCE
-        entry = {
-            "name": case["name"],
-            "text_1": q,
-            "text_2": docs,
-            "scores": scores,
-            "tokens": tokens,
-            "embeddings": {"query": g.to_floats(q_emb), "documents": g.to_floats(d_emb)},
-            # the ids sentence-transformers fed to the model (truncated, special tokens, no padding)
-            "input_ids": {"query": q_ids, "documents": d_ids},
-        }
-        cases.append(entry)
-        print(f"  {case['name']}: tokens={tokens} scores={np.round(scores, 4).tolist()}")
-
-    return {
-        "generator": g.versions(),
-        "max_length": max_length,
-        "truncation": "longest_first",
-        "pooling": "mean",
-        "normalize": True,
-        "similarity": "cosine",
-        "cases": cases,
-        "onnx": onnx_export["info"],
-    }
 
 
 # --------------------------------------------------------------------------- #
@@ -577,13 +502,7 @@ def make_all(corpus: list[str], workdir: Path) -> dict[str, dict]:
 
 
 def main() -> int:
-    g.logging.basicConfig(level=g.logging.WARNING)
-    transformers.logging.set_verbosity_error()
-    transformers.utils.logging.disable_progress_bar()
-    torch.set_num_threads(1)
-    torch.use_deterministic_algorithms(True)
-    print("versions:", g.json.dumps(g.versions()))
-    g.check_pinned_versions()
+    g.set_up_reference_stack()
 
     g.MODELS_DIR.mkdir(exist_ok=True)
     corpus = g.build_corpus()

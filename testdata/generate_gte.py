@@ -42,7 +42,6 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 import generate as g  # noqa: E402  (sets the offline / single-thread environment before torch loads)
 
 import numpy as np  # noqa: E402
-import onnx  # noqa: E402
 import onnxruntime as ort  # noqa: E402
 import torch  # noqa: E402
 import transformers  # noqa: E402
@@ -304,11 +303,7 @@ def export_onnx(hf_dir: Path, fixture_dir: Path) -> dict:
             do_constant_folding=True,
             dynamo=False,
         )
-    assert sorted(p.name for p in onnx_dir.iterdir()) == ["model.onnx"], list(onnx_dir.iterdir())
-    proto = onnx.load(str(onnx_path))
-    onnx.checker.check_model(proto)
-    for init in proto.graph.initializer:
-        assert init.data_location != onnx.TensorProto.EXTERNAL, "external data is not allowed"
+    proto = g.load_single_file_onnx(onnx_dir)
 
     session = ort.InferenceSession(str(onnx_path), providers=["CPUExecutionProvider"])
     pairs = g.all_pairs()
@@ -329,15 +324,7 @@ def export_onnx(hf_dir: Path, fixture_dir: Path) -> dict:
         assert got.shape == expected.shape and diff <= g.ONNX_TOLERANCE, (got.shape, expected.shape, diff)
         diffs.append(diff)
 
-    def describe(values):
-        out = []
-        for v in values:
-            dims = [d.dim_param or d.dim_value for d in v.type.tensor_type.shape.dim]
-            out.append({"name": v.name, "type": onnx.TensorProto.DataType.Name(v.type.tensor_type.elem_type),
-                        "shape": dims})
-        return out
-
-    info = {"opset": g.ONNX_OPSET, "inputs": describe(proto.graph.input), "outputs": describe(proto.graph.output)}
+    info = g.onnx_io(proto)
     print(f"  onnx: {g.json.dumps(info)}; max |onnxruntime - torch| = {max(diffs):.3g} (padded batches)")
     return {"session": session, "input_names": input_names, "output": "logits", "info": info}
 
@@ -358,51 +345,12 @@ def cross_encoder_golden(hf_dir: Path, onnx_export: dict) -> dict:
     tok = AutoTokenizer.from_pretrained(str(hf_dir), trust_remote_code=True)
     model = load_reference_model(hf_dir)
 
-    cases = []
-    for case in g.CASES:
-        pairs = [(case["text_1"], doc) for doc in case["text_2"]]
-        scores = ce.predict(pairs)
-        raw = ce.predict(pairs, activation_fn=torch.nn.Identity())
-        features = ce.preprocess(pairs)
-        tokens = features["attention_mask"].sum(dim=1).tolist()
-
-        enc = tok([q for q, _ in pairs], [d for _, d in pairs], padding=True, truncation="longest_first",
-                  max_length=max_length, return_tensors="pt")
-        assert enc["attention_mask"].sum(dim=1).tolist() == tokens
-        assert torch.equal(enc["input_ids"], features["input_ids"])
-        with torch.no_grad():
-            logits = model(**enc).logits.numpy()
-        raw_np = np.asarray(raw, dtype=np.float32).reshape(logits.shape)
-        assert np.max(np.abs(logits - raw_np)) <= 1e-5, (logits, raw_np)
-        onnx_inputs = {n: enc[n].numpy().astype(np.int64) for n in onnx_export["input_names"]}
-        onnx_logits = onnx_export["session"].run(["logits"], onnx_inputs)[0]
-        assert np.max(np.abs(onnx_logits - raw_np)) <= g.ONNX_TOLERANCE, (onnx_logits, raw_np)
-        sig = 1.0 / (1.0 + np.exp(-raw_np.astype(np.float64).reshape(-1)))
-        assert np.asarray(scores).shape == (len(pairs),)
-        assert np.max(np.abs(sig - np.asarray(scores, dtype=np.float64))) <= 1e-6, (sig, scores)
-
-        entry = {
-            "name": case["name"],
-            "text_1": case["text_1"],
-            "text_2": case["text_2"],
-            "scores": g.to_floats(scores),
-            "raw_scores": g.to_floats(raw),
-            "tokens": [int(t) for t in tokens],
-            "input_ids": [ids[:n] for ids, n in zip(features["input_ids"].tolist(), tokens)],
-        }
-        cases.append(entry)
-        print(f"  {case['name']}: tokens={entry['tokens']} scores={np.round(np.asarray(scores), 4).tolist()}")
-
+    golden = g.cross_encoder_golden_of(ce, tok, model, max_length, 1, onnx_export)
+    cases = golden["cases"]
     truncated = {c["name"]: max(c["tokens"]) for c in cases}
     assert truncated["b_truncated_documents"] == max_length and truncated["c_query_longer_than_max"] == max_length
 
-    return {
-        "generator": g.versions(),
-        "max_length": max_length,
-        "truncation": "longest_first",
-        "activation_fn": type(ce.activation_fn).__module__ + "." + type(ce.activation_fn).__name__,
-        "cases": cases,
-    }
+    return golden
 
 
 # --------------------------------------------------------------------------- #
@@ -472,13 +420,7 @@ def main() -> int:
                         help=f"folder with {NEW_IMPL_REPO}'s configuration.py and modeling.py "
                              f"(default: ${NEW_IMPL_ENV}, else download from the Hub)")
     args = parser.parse_args()
-    g.logging.basicConfig(level=g.logging.WARNING)
-    transformers.logging.set_verbosity_error()
-    transformers.utils.logging.disable_progress_bar()
-    torch.set_num_threads(1)
-    torch.use_deterministic_algorithms(True)
-    print("versions:", g.json.dumps(g.versions()))
-    g.check_pinned_versions()
+    g.set_up_reference_stack()
     code = resolve_new_impl(args.new_impl)
 
     g.MODELS_DIR.mkdir(exist_ok=True)

@@ -29,7 +29,6 @@ from pathlib import Path
 import generate as g  # sets the deterministic, offline environment before torch is imported
 
 import numpy as np  # noqa: E402
-import onnx  # noqa: E402
 import onnxruntime as ort  # noqa: E402
 import torch  # noqa: E402
 from tokenizers import AddedToken, Regex, Tokenizer, decoders, models, normalizers, pre_tokenizers  # noqa: E402
@@ -160,9 +159,7 @@ def export_causal_lm(fixture_dir: Path, tok, prompts: list[str]) -> dict:
             do_constant_folding=True,
             dynamo=False,
         )
-    assert sorted(p.name for p in onnx_dir.iterdir()) == ["model.onnx"], list(onnx_dir.iterdir())
-    proto = onnx.load(str(onnx_path))
-    onnx.checker.check_model(proto)
+    proto = g.load_single_file_onnx(onnx_dir)
 
     # Every prompt in one right-padded batch: the last real token's logits must equal torch's.
     batch = right_padded(tok, prompts)
@@ -175,11 +172,7 @@ def export_causal_lm(fixture_dir: Path, tok, prompts: list[str]) -> dict:
     diff = float(np.max(np.abs(got[rows, last] - expected[rows, last])))
     assert got.shape == expected.shape and diff <= g.ONNX_TOLERANCE, (got.shape, expected.shape, diff)
 
-    def describe(values):
-        return [{"name": v.name, "type": onnx.TensorProto.DataType.Name(v.type.tensor_type.elem_type),
-                 "shape": [d.dim_param or d.dim_value for d in v.type.tensor_type.shape.dim]} for v in values]
-
-    info = {"opset": g.ONNX_OPSET, "inputs": describe(proto.graph.input), "outputs": describe(proto.graph.output)}
+    info = g.onnx_io(proto)
     print(f"  onnx: {info}; max |onnxruntime - torch| at the last tokens = {diff:.3g}")
     return {"session": session, "info": info}
 
@@ -347,9 +340,7 @@ def make_all(corpus: list[str], workdir: Path) -> None:
 
 
 def main() -> int:
-    torch.set_num_threads(1)
-    torch.use_deterministic_algorithms(True)
-    g.check_pinned_versions()
+    g.set_up_reference_stack()
     with tempfile.TemporaryDirectory(prefix="sift-llm-fixtures-") as tmp:
         make_all(g.build_corpus(), Path(tmp))
     return 0
