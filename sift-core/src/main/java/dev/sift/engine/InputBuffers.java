@@ -25,8 +25,9 @@ final class InputBuffers {
             ids = allocate(capacity);
             mask = allocate(capacity);
             types = allocate(capacity);
-            positions = allocate(capacity);
         }
+        // Only decoder graphs take positions; encoders never pay for the buffer.
+        if (withPositions && positions.capacity() < size) positions = allocate(Math.max(size, positions.capacity() * 2));
         ids.clear();
         mask.clear();
         types.clear();

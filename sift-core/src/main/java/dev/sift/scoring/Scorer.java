@@ -6,7 +6,6 @@ import dev.sift.engine.OnnxEngine;
 import dev.sift.engine.Readout;
 import dev.sift.model.ModelException;
 import dev.sift.model.ModelSpec;
-import dev.sift.model.ModelTask;
 import dev.sift.tokenize.Encoded;
 import dev.sift.tokenize.OffCarrier;
 import dev.sift.tokenize.TextTokenizer;

@@ -1,8 +1,8 @@
 package dev.sift.tokenize;
 
 import ai.djl.huggingface.tokenizers.Encoding;
-import ai.djl.huggingface.tokenizers.jni.CharSpan;
 import ai.djl.huggingface.tokenizers.HuggingFaceTokenizer;
+import ai.djl.huggingface.tokenizers.jni.CharSpan;
 import dev.sift.model.ModelException;
 import java.io.IOException;
 import java.io.InputStream;
