@@ -865,6 +865,27 @@ def make_xlmr_cross_encoder(tok: XLMRobertaTokenizer, workdir: Path) -> dict:
     return golden
 
 
+def save_mean_pooling_model(hf_dir: Path, fixture_dir: Path, model_max_length: int, max_seq_length: int) -> None:
+    """Saves Transformer + Pooling(mean) + Normalize in the layout most published embedding models have.
+
+    sentence-transformers >= 6 stores the length limit only as the tokenizer's model_max_length. Most published
+    embedding models were saved by older versions and carry a `max_seq_length` in sentence_bert_config.json that is
+    *smaller* than the tokenizer's model_max_length (e.g. 256 vs 512). Reproduce that layout, which
+    sentence-transformers still honours when loading."""
+    transformer = Transformer(str(hf_dir))
+    pooling = Pooling(transformer.get_embedding_dimension(), pooling_mode="mean")
+    st = SentenceTransformer(modules=[transformer, pooling, Normalize()], device="cpu")
+    st.save(str(fixture_dir), create_model_card=False)
+    tok_cfg_path = fixture_dir / "tokenizer_config.json"
+    tok_cfg = read_json(tok_cfg_path)
+    tok_cfg["model_max_length"] = model_max_length
+    write_json(tok_cfg_path, tok_cfg)
+    sb_path = fixture_dir / "sentence_bert_config.json"
+    sb_cfg = read_json(sb_path)
+    sb_cfg = {"max_seq_length": max_seq_length, "do_lower_case": False, **sb_cfg}
+    write_json(sb_path, sb_cfg)
+
+
 def make_bert_embedding(tok: BertTokenizer, workdir: Path) -> dict:
     name = "bert-embedding"
     print(f"[{name}]")
@@ -875,24 +896,7 @@ def make_bert_embedding(tok: BertTokenizer, workdir: Path) -> dict:
     model.save_pretrained(str(hf_dir))
     tok.save_pretrained(str(hf_dir))
 
-    transformer = Transformer(str(hf_dir))
-    pooling = Pooling(transformer.get_embedding_dimension(), pooling_mode="mean")
-    st = SentenceTransformer(modules=[transformer, pooling, Normalize()], device="cpu")
-    st.save(str(fixture_dir), create_model_card=False)
-
-    # sentence-transformers >= 6 stores the length limit only as the tokenizer's
-    # model_max_length. Most published embedding models were saved by older versions and
-    # carry a `max_seq_length` in sentence_bert_config.json that is *smaller* than the
-    # tokenizer's model_max_length (e.g. 256 vs 512). Reproduce that layout, which
-    # sentence-transformers still honours when loading.
-    tok_cfg_path = fixture_dir / "tokenizer_config.json"
-    tok_cfg = read_json(tok_cfg_path)
-    tok_cfg["model_max_length"] = BERT_MODEL_MAX_LENGTH
-    write_json(tok_cfg_path, tok_cfg)
-    sb_path = fixture_dir / "sentence_bert_config.json"
-    sb_cfg = read_json(sb_path)
-    sb_cfg = {"max_seq_length": EMBEDDING_MAX_SEQ_LENGTH, "do_lower_case": False, **sb_cfg}
-    write_json(sb_path, sb_cfg)
+    save_mean_pooling_model(hf_dir, fixture_dir, BERT_MODEL_MAX_LENGTH, EMBEDDING_MAX_SEQ_LENGTH)
 
     verify_tokenizer(fixture_dir, "bert")
     onnx_export = export_onnx(fixture_dir, "embedding", with_token_type_ids=True)

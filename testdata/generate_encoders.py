@@ -33,7 +33,6 @@ import generate as g  # noqa: E402  (sets the offline / single-thread environmen
 
 import sentencepiece as spm  # noqa: E402
 from sentence_transformers import SentenceTransformer  # noqa: E402
-from sentence_transformers.sentence_transformer.modules import Normalize, Pooling, Transformer  # noqa: E402
 from tokenizers import AddedToken, Tokenizer, decoders, models, normalizers, pre_tokenizers, processors  # noqa: E402
 from transformers import (  # noqa: E402
     AutoTokenizer,
@@ -440,22 +439,10 @@ def make_mpnet_embedding(vocab: dict[str, int], workdir: Path) -> dict:
     model.save_pretrained(str(hf_dir))
     tok.save_pretrained(str(hf_dir))
 
-    transformer = Transformer(str(hf_dir))
-    pooling = Pooling(transformer.get_embedding_dimension(), pooling_mode="mean")
-    st = SentenceTransformer(modules=[transformer, pooling, Normalize()], device="cpu")
-    st.save(str(fixture_dir), create_model_card=False)
-
     # The layout all-mpnet-base-v2 was saved in (older sentence-transformers): model_max_length 512
     # (= 514 positions - padding_idx - 1) in tokenizer_config.json and a smaller max_seq_length 384
-    # in sentence_bert_config.json. Same here at 48 / 40; see generate.make_bert_embedding.
-    tok_cfg_path = fixture_dir / "tokenizer_config.json"
-    tok_cfg = g.read_json(tok_cfg_path)
-    tok_cfg["model_max_length"] = MPNET_MODEL_MAX_LENGTH
-    g.write_json(tok_cfg_path, tok_cfg)
-    sb_path = fixture_dir / "sentence_bert_config.json"
-    sb_cfg = g.read_json(sb_path)
-    sb_cfg = {"max_seq_length": MPNET_MAX_SEQ_LENGTH, "do_lower_case": False, **sb_cfg}
-    g.write_json(sb_path, sb_cfg)
+    # in sentence_bert_config.json. Same here at 48 / 40.
+    g.save_mean_pooling_model(hf_dir, fixture_dir, MPNET_MODEL_MAX_LENGTH, MPNET_MAX_SEQ_LENGTH)
 
     verify_pair_tokenizer(fixture_dir, ["<s>"], ["</s>", "</s>"], ["</s>"], token_type_ids=False)
     onnx_export = g.export_onnx(fixture_dir, "embedding", with_token_type_ids=False)

@@ -125,11 +125,10 @@ class _CausalLmOnnx(torch.nn.Module):
                           use_cache=False, return_dict=True).logits
 
 
-def right_padded(tok, prompts: list[str]) -> dict[str, np.ndarray]:
-    """A right-padded batch, as Sift builds it; position ids count the real tokens."""
-    rows = [tok(p)["input_ids"] for p in prompts]
+def right_padded(rows: list[list[int]], pad_id: int) -> dict[str, np.ndarray]:
+    """A right-padded batch of token id rows, as Sift builds it; position ids count the real tokens."""
     width = max(len(r) for r in rows)
-    ids = np.full((len(rows), width), tok.pad_token_id, dtype=np.int64)
+    ids = np.full((len(rows), width), pad_id, dtype=np.int64)
     mask = np.zeros((len(rows), width), dtype=np.int64)
     for i, r in enumerate(rows):
         ids[i, :len(r)] = r
@@ -141,7 +140,8 @@ def right_padded(tok, prompts: list[str]) -> dict[str, np.ndarray]:
 def export_causal_lm(fixture_dir: Path, tok, prompts: list[str]) -> dict:
     model = AutoModelForCausalLM.from_pretrained(str(fixture_dir), attn_implementation="eager").eval()
     names = ["input_ids", "attention_mask", "position_ids"]
-    trace = right_padded(tok, prompts[:2])
+    rows = [tok(p)["input_ids"] for p in prompts]
+    trace = right_padded(rows[:2], tok.pad_token_id)
     onnx_dir = fixture_dir / "onnx"
     onnx_dir.mkdir(exist_ok=True)
     onnx_path = onnx_dir / "model.onnx"
@@ -162,7 +162,7 @@ def export_causal_lm(fixture_dir: Path, tok, prompts: list[str]) -> dict:
     proto = g.load_single_file_onnx(onnx_dir)
 
     # Every prompt in one right-padded batch: the last real token's logits must equal torch's.
-    batch = right_padded(tok, prompts)
+    batch = right_padded(rows, tok.pad_token_id)
     with torch.no_grad():
         expected = model(**{n: torch.from_numpy(batch[n]) for n in names}, use_cache=False).logits.numpy()
     session = ort.InferenceSession(str(onnx_path), providers=["CPUExecutionProvider"])
@@ -264,14 +264,7 @@ def golden_for(fixture_dir: Path, tok, family: Family, yes_id: int, no_id: int |
         ids_out = [cut_prompt(tok, family, case["text_1"], doc, instruction, max_length) for doc in case["text_2"]]
         scores, raw = zip(*(last_token_score(model, ids, yes_id, no_id) for ids in ids_out))
         # The ONNX graph must agree, on the whole case as one right-padded batch.
-        width = max(len(i) for i in ids_out)
-        batch = {"input_ids": np.full((len(ids_out), width), tok.pad_token_id, dtype=np.int64),
-                 "attention_mask": np.zeros((len(ids_out), width), dtype=np.int64),
-                 "position_ids": np.tile(np.arange(width, dtype=np.int64), (len(ids_out), 1))}
-        for i, ids in enumerate(ids_out):
-            batch["input_ids"][i, :len(ids)] = ids
-            batch["attention_mask"][i, :len(ids)] = 1
-        logits = onnx_export["session"].run(["logits"], batch)[0]
+        logits = onnx_export["session"].run(["logits"], right_padded(ids_out, tok.pad_token_id))[0]
         for i, ids in enumerate(ids_out):
             row = logits[i, len(ids) - 1].astype(np.float64)
             onnx_raw = row[yes_id] - (row[no_id] if no_id is not None else 0.0)

@@ -64,10 +64,4 @@ final class CrossEncoderScorer extends Scorer {
                     + " logits per input but config.json declares " + spec.numLabels() + " labels");
         }
     }
-
-    private static int[] lengths(List<Encoded> encoded) {
-        int[] tokens = new int[encoded.size()];
-        for (int i = 0; i < tokens.length; i++) tokens[i] = encoded.get(i).length();
-        return tokens;
-    }
 }

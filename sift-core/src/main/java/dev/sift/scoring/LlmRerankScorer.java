@@ -60,9 +60,7 @@ final class LlmRerankScorer extends Scorer {
             double raw = twoWay ? (double) logits[at] - logits[at + 1] : logits[at];
             scores[input] = activate ? Activation.sigmoid(raw) : raw;
         }, options);
-        int[] tokens = new int[encoded.size()];
-        for (int i = 0; i < tokens.length; i++) tokens[i] = encoded.get(i).length();
-        return new PairScores(scores, tokens);
+        return new PairScores(scores, lengths(encoded));
     }
 
     /** The template's own tokens are never cut, so a limit below them cannot be met by truncating. */

@@ -102,6 +102,13 @@ public abstract sealed class Scorer permits CrossEncoderScorer, EmbeddingScorer,
         });
     }
 
+    /** Each input's length in tokens, as usage reports it. */
+    static int[] lengths(List<Encoded> encoded) {
+        int[] tokens = new int[encoded.size()];
+        for (int i = 0; i < tokens.length; i++) tokens[i] = encoded.get(i).length();
+        return tokens;
+    }
+
     /** An input over the model's maximum is refused unless the request asked for truncation. */
     private Encoded checkLength(Encoded e, ScoreOptions options) {
         if (!options.truncate() && e.fullLength() > spec.maxLength()) {
