@@ -5,6 +5,8 @@ import dev.sift.batching.SchedulerOptions;
 import dev.sift.batching.SchedulerStats;
 import dev.sift.engine.EngineOptions;
 import dev.sift.engine.OnnxEngine;
+import dev.sift.graph.Architectures;
+import dev.sift.graph.Head;
 import dev.sift.model.ModelLoader;
 import dev.sift.model.ModelOptions;
 import dev.sift.model.ModelSpec;
@@ -73,7 +75,9 @@ public final class SiftModel implements AutoCloseable {
         OnnxEngine engine = null;
         Scheduler scheduler = null;
         try {
-            engine = OnnxEngine.open(spec.onnxFile(), engineOptions);
+            engine = spec.buildsGraph()
+                    ? OnnxEngine.open(Architectures.build(spec.directory(), head(spec)), engineOptions)
+                    : OnnxEngine.open(spec.onnxFile(), engineOptions);
             scheduler = new Scheduler(engine, logitsBounded(spec, schedulerOptions), engineOptions.workers(), spec.padTokenId());
             Scorer scorer = Scorer.create(spec, tokenizer, engine, scheduler);
             SiftModel model = new SiftModel(spec, tokenizer, engine, scheduler, scorer);
@@ -85,6 +89,10 @@ public final class SiftModel implements AutoCloseable {
             tokenizer.close();
             throw e;
         }
+    }
+
+    private static Head head(ModelSpec spec) {
+        return spec.task() == ModelTask.EMBEDDING ? Head.HIDDEN_STATES : Head.LOGITS;
     }
 
     /**

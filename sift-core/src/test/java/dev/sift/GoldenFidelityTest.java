@@ -4,9 +4,12 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.within;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.sift.engine.EngineOptions;
 import dev.sift.model.Activation;
 import dev.sift.model.LlmReranker;
+import dev.sift.model.ModelOptions;
 import dev.sift.model.ModelTask;
+import dev.sift.model.WeightsFormat;
 import dev.sift.scoring.Classification;
 import dev.sift.scoring.PairScores;
 import dev.sift.scoring.ScoreOptions;
@@ -33,12 +36,24 @@ class GoldenFidelityTest {
     Stream<DynamicTest> everyFixtureMatchesItsGoldenOutputs() {
         List<String> names = Fixtures.names();
         assertThat(names).contains("bert-cross-encoder", "xlmr-cross-encoder", "bert-embedding", "bert-two-label");
-        return names.stream().map(name -> DynamicTest.dynamicTest(name, () -> check(name)));
+        return names.stream().map(name -> DynamicTest.dynamicTest(name, () -> check(name, ModelOptions.defaults())));
     }
 
-    private static void check(String name) {
+    /** The same goldens from the graph Sift builds out of each encoder fixture's model.safetensors. */
+    @TestFactory
+    Stream<DynamicTest> everyEncoderFixtureMatchesFromItsSafetensors() {
+        List<String> names = Fixtures.names().stream().filter(Fixtures::buildable).toList();
+        assertThat(names).contains("bert-cross-encoder", "xlmr-cross-encoder", "electra-cross-encoder", "bert-embedding",
+                "bert-two-label");
+        ModelOptions safetensors = ModelOptions.defaults().withWeights(WeightsFormat.SAFETENSORS);
+        return names.stream().map(name -> DynamicTest.dynamicTest(name, () -> check(name, safetensors)));
+    }
+
+    private static void check(String name, ModelOptions options) {
         JsonNode golden = Fixtures.golden(name);
-        try (SiftModel model = SiftModel.open(Fixtures.model(name))) {
+        try (SiftModel model = SiftModel.open(Fixtures.model(name), options, EngineOptions.defaults())) {
+            assertThat(model.spec().buildsGraph()).as("graph built from safetensors")
+                    .isEqualTo(options.weights() == WeightsFormat.SAFETENSORS || !Fixtures.hasOnnx(name));
             assertThat(model.spec().maxLength()).as("effective max length").isEqualTo(golden.get("max_length").asInt());
             assertThat(golden.get("cases").size()).as("golden cases").isGreaterThanOrEqualTo(6);
             for (JsonNode c : golden.get("cases")) {

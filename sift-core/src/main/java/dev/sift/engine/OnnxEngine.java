@@ -3,13 +3,18 @@ package dev.sift.engine;
 import ai.onnxruntime.NodeInfo;
 import ai.onnxruntime.OnnxJavaType;
 import ai.onnxruntime.OnnxTensor;
+import ai.onnxruntime.OnnxTensorLike;
 import ai.onnxruntime.OrtEnvironment;
 import ai.onnxruntime.OrtException;
 import ai.onnxruntime.OrtSession;
 import ai.onnxruntime.TensorInfo;
+import dev.sift.graph.BuiltGraph;
 import dev.sift.model.ModelException;
+import dev.sift.weights.DType;
+import dev.sift.weights.TensorData;
 import java.nio.FloatBuffer;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
@@ -37,9 +42,13 @@ public final class OnnxEngine implements AutoCloseable {
     private final boolean takesTokenTypes;
     private final boolean takesPositions;
     private final Map<String, Integer> outputRanks;
+    /** The external initializers of a built graph; ONNX Runtime reads them until the session is closed. */
+    private final List<OnnxTensor> weights;
 
-    private OnnxEngine(OrtEnvironment env, OrtSession session, Set<String> inputs, Map<String, Integer> outputRanks) {
+    private OnnxEngine(OrtEnvironment env, OrtSession session, Set<String> inputs, Map<String, Integer> outputRanks,
+                       List<OnnxTensor> weights) {
         this.env = env;
+        this.weights = weights;
         this.session = session;
         this.takesAttentionMask = inputs.contains(ATTENTION_MASK);
         this.takesTokenTypes = inputs.contains(TOKEN_TYPE_IDS);
@@ -47,20 +56,62 @@ public final class OnnxEngine implements AutoCloseable {
         this.outputRanks = outputRanks;
     }
 
+    /** Opens an ONNX graph file. */
     public static OnnxEngine open(Path onnxFile, EngineOptions options) {
         OrtEnvironment env = OrtEnvironment.getEnvironment();
         OrtSession session;
-        try (OrtSession.SessionOptions so = new OrtSession.SessionOptions()) {
-            so.setOptimizationLevel(OrtSession.SessionOptions.OptLevel.ALL_OPT);
-            so.setExecutionMode(OrtSession.SessionOptions.ExecutionMode.SEQUENTIAL);
-            so.setIntraOpNumThreads(options.intraOpThreads());
-            so.setInterOpNumThreads(1);
-            // Idle ORT threads otherwise spin and burn CPU between requests on a shared server.
-            so.addConfigEntry("session.intra_op.allow_spinning", "0");
+        try (OrtSession.SessionOptions so = sessionOptions(options)) {
             session = env.createSession(onnxFile.toString(), so);
         } catch (OrtException e) {
             throw new ModelException("cannot load ONNX graph " + onnxFile + ": " + e.getMessage(), e);
         }
+        return inspect(env, session, onnxFile.toString(), List.of());
+    }
+
+    /**
+     * Opens a graph built from safetensors weights: the checkpoint's mapped bytes become the session's external
+     * initializers, so ONNX Runtime reads the weights where they lie instead of from a second copy.
+     */
+    public static OnnxEngine open(BuiltGraph graph, EngineOptions options) {
+        OrtEnvironment env = OrtEnvironment.getEnvironment();
+        List<OnnxTensor> weights = new ArrayList<>(graph.initializers().size());
+        try (OrtSession.SessionOptions so = sessionOptions(options)) {
+            Map<String, OnnxTensorLike> byName = new HashMap<>();
+            for (TensorData t : graph.initializers()) {
+                OnnxTensor tensor = OnnxTensor.createTensor(env, t.bytes(), t.shape(), javaType(t.dtype()));
+                weights.add(tensor);
+                byName.put(t.name(), tensor);
+            }
+            so.addExternalInitializers(byName);
+            OrtSession session = env.createSession(graph.model(), so);
+            return inspect(env, session, graph.description(), weights);
+        } catch (OrtException | RuntimeException e) {
+            weights.forEach(OnnxTensor::close);
+            if (e instanceof ModelException m) throw m;
+            throw new ModelException("cannot load the " + graph.description() + ": " + e.getMessage(), e);
+        }
+    }
+
+    private static OnnxJavaType javaType(DType dtype) {
+        return switch (dtype) {
+            case F32 -> OnnxJavaType.FLOAT;
+            case F16 -> OnnxJavaType.FLOAT16;
+            case BF16 -> OnnxJavaType.BFLOAT16;
+        };
+    }
+
+    private static OrtSession.SessionOptions sessionOptions(EngineOptions options) throws OrtException {
+        OrtSession.SessionOptions so = new OrtSession.SessionOptions();
+        so.setOptimizationLevel(OrtSession.SessionOptions.OptLevel.ALL_OPT);
+        so.setExecutionMode(OrtSession.SessionOptions.ExecutionMode.SEQUENTIAL);
+        so.setIntraOpNumThreads(options.intraOpThreads());
+        so.setInterOpNumThreads(1);
+        // Idle ORT threads otherwise spin and burn CPU between requests on a shared server.
+        so.addConfigEntry("session.intra_op.allow_spinning", "0");
+        return so;
+    }
+
+    private static OnnxEngine inspect(OrtEnvironment env, OrtSession session, String onnxFile, List<OnnxTensor> weights) {
         try {
             Map<String, NodeInfo> inputInfo = session.getInputInfo();
             List<String> unknown = inputInfo.keySet().stream().filter(n -> !KNOWN_INPUTS.contains(n)).sorted().toList();
@@ -81,9 +132,10 @@ public final class OnnxEngine implements AutoCloseable {
                     outputRanks.put(output.getKey(), t.getShape().length);
                 }
             }
-            return new OnnxEngine(env, session, inputInfo.keySet(), outputRanks);
+            return new OnnxEngine(env, session, inputInfo.keySet(), outputRanks, weights);
         } catch (OrtException | RuntimeException e) {
             closeQuietly(session);
+            weights.forEach(OnnxTensor::close);
             if (e instanceof ModelException m) throw m;
             throw new ModelException("cannot read ONNX graph " + onnxFile + ": " + e.getMessage(), e);
         }
@@ -152,6 +204,7 @@ public final class OnnxEngine implements AutoCloseable {
     @Override
     public void close() {
         closeQuietly(session);
+        weights.forEach(OnnxTensor::close);
     }
 
     private static void closeQuietly(OrtSession session) {

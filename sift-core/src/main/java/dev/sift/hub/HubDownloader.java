@@ -3,6 +3,8 @@ package dev.sift.hub;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.sift.model.QuantizedGraphs;
+import dev.sift.model.WeightsFormat;
+import dev.sift.weights.Checkpoint;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -48,6 +50,7 @@ public final class HubDownloader {
     private static final Set<String> CONFIG_FILES = Set.of("config.json", "tokenizer.json", "tokenizer_config.json",
             "special_tokens_map.json", "modules.json", "sentence_bert_config.json", "config_sentence_transformers.json");
     /** sentence-transformers module folders: 1_Pooling/config.json, 2_Normalize/config.json, ... */
+    private static final Pattern SHARD = Pattern.compile("model-[0-9]+-of-[0-9]+\\.safetensors");
     private static final Pattern MODULE_CONFIG = Pattern.compile("[0-9]+_[A-Za-z]+/config\\.json");
 
     private final HubSettings settings;
@@ -65,8 +68,9 @@ public final class HubDownloader {
      *
      * @param onnxFile the graph asked for by name, or null
      * @param int8     whether the int8 graph made for this CPU is wanted
+     * @param weights  ONNX graph or safetensors checkpoint; auto takes the graph when the repository has one
      */
-    public Path fetch(HubReference ref, String onnxFile, boolean int8) {
+    public Path fetch(HubReference ref, String onnxFile, boolean int8, WeightsFormat weights) {
         Path repo = settings.cache().resolve(ref.cacheFolder());
         if (settings.offline()) return cached(ref, repo, "HF_HUB_OFFLINE is set");
         JsonNode info;
@@ -80,18 +84,40 @@ public final class HubDownloader {
         if (!COMMIT.matcher(commit).matches()) throw new HubException("the Hub gave no commit for " + ref);
         List<String> files = new ArrayList<>();
         info.path("siblings").forEach(s -> files.add(s.path("rfilename").asText()));
-        List<String> needed = needed(ref, files, onnxFile, int8);
+        List<String> needed = needed(ref, files, onnxFile, int8, weights);
         LOG.info("Fetching {} files of {} at {}", needed.size(), ref, commit.substring(0, 12));
         for (String file : needed) fetchFile(ref, repo, commit, file);
         writeRef(repo, ref.revision(), commit);
         return repo.resolve("snapshots").resolve(commit);
     }
 
-    /** The files Sift reads: configurations, the tokenizer, one ONNX graph and its external data. */
-    static List<String> needed(HubReference ref, List<String> files, String onnxFile, boolean int8) {
+    /**
+     * The files Sift reads: configurations, the tokenizer, and either one ONNX graph with its external data or the
+     * safetensors checkpoint (one file, or the index and its shards).
+     */
+    static List<String> needed(HubReference ref, List<String> files, String onnxFile, boolean int8, WeightsFormat weights) {
         Set<String> needed = new LinkedHashSet<>();
         for (String f : files) {
             if (CONFIG_FILES.contains(f) || MODULE_CONFIG.matcher(f).matches()) needed.add(f);
+        }
+        boolean graphNamed = onnxFile != null || int8;
+        boolean hasGraph = files.contains("onnx/model.onnx") || files.contains("model.onnx");
+        if (weights == WeightsFormat.SAFETENSORS || (weights == WeightsFormat.AUTO && !graphNamed && !hasGraph)) {
+            List<String> checkpoint = files.stream().filter(f -> f.equals(Checkpoint.SINGLE_FILE)
+                    || f.equals(Checkpoint.INDEX_FILE) || SHARD.matcher(f).matches()).sorted().toList();
+            if (!checkpoint.isEmpty()) {
+                // One file when the repository has both (a leftover of resharding), else the index and its shards.
+                if (checkpoint.contains(Checkpoint.SINGLE_FILE)) needed.add(Checkpoint.SINGLE_FILE);
+                else needed.addAll(checkpoint);
+                return List.copyOf(needed);
+            }
+            if (weights == WeightsFormat.SAFETENSORS || files.stream().noneMatch(f -> f.endsWith(".onnx"))) {
+                boolean pickle = files.contains("pytorch_model.bin") || files.contains("pytorch_model.bin.index.json");
+                throw new HubException(ref.repoId() + " has no safetensors weights (model.safetensors or "
+                        + Checkpoint.INDEX_FILE + ")" + (pickle ? " and only PyTorch pickle weights (pytorch_model.bin),"
+                        + " which Sift does not load" : "") + (weights == WeightsFormat.SAFETENSORS ? "" : " and no ONNX graph")
+                        + "; files in the repository: " + files.stream().sorted().limit(40).toList());
+            }
         }
         String graph = null;
         List<String> candidates = new ArrayList<>();

@@ -2,6 +2,8 @@ package dev.sift.model;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.sift.graph.Architectures;
+import dev.sift.weights.Checkpoint;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -75,7 +77,10 @@ public final class ModelLoader {
         }
 
         int maxLength = maxLength(dir, config, modelType, st, options.maxModelLen());
-        Path onnxFile = options.int8() ? QuantizedGraphs.find(dir) : onnxFile(dir, options.onnxFile());
+        Path onnxFile = switch (weightsFormat(dir, modelType, options)) {
+            case SAFETENSORS -> null;
+            default -> options.int8() ? QuantizedGraphs.find(dir) : onnxFile(dir, options.onnxFile());
+        };
         long padTokenId = config.path("pad_token_id").canConvertToLong() ? config.get("pad_token_id").asLong() : 0L;
         int vocabSize = config.path("vocab_size").canConvertToInt() ? config.get("vocab_size").asInt() : 0;
 
@@ -193,6 +198,36 @@ public final class ModelLoader {
         return limit;
     }
 
+    /**
+     * ONNX or safetensors: what the user chose, else (auto) the folder's ONNX graph when it has one, as its
+     * authors exported it and as earlier Sift versions served it, else its safetensors checkpoint.
+     */
+    private static WeightsFormat weightsFormat(Path dir, String modelType, ModelOptions options) {
+        WeightsFormat chosen = options.weights();
+        if (chosen == WeightsFormat.AUTO) {
+            boolean graphNamed = options.int8() || options.onnxFile() != null;
+            if (graphNamed || hasOnnxGraph(dir)) return WeightsFormat.ONNX;
+            if (!Checkpoint.present(dir)) {
+                if (Checkpoint.onlyPickle(dir)) Checkpoint.open(dir); // refuses, saying how to convert
+                return WeightsFormat.ONNX; // refused by onnxFile(), naming the graphs there are
+            }
+            chosen = WeightsFormat.SAFETENSORS;
+        }
+        if (chosen == WeightsFormat.SAFETENSORS) {
+            if (!Architectures.supports(modelType)) {
+                throw new ModelException("Sift cannot build a graph for model_type \"" + modelType + "\" ("
+                        + dir.resolve("config.json") + "); it builds " + Architectures.supported()
+                        + " from safetensors. Serve an ONNX export instead (optimum-cli export onnx)");
+            }
+            if (!Checkpoint.present(dir)) Checkpoint.open(dir); // refuses, naming what the folder has instead
+        }
+        return chosen;
+    }
+
+    private static boolean hasOnnxGraph(Path dir) {
+        return Files.isRegularFile(dir.resolve("onnx/model.onnx")) || Files.isRegularFile(dir.resolve("model.onnx"));
+    }
+
     private static Path onnxFile(Path dir, String requested) {
         if (requested != null) {
             Path file = dir.resolve(requested).normalize();
@@ -206,8 +241,8 @@ public final class ModelLoader {
             if (Files.isRegularFile(file)) return file;
         }
         throw new ModelException("no ONNX graph in " + dir + " (looked for onnx/model.onnx and model.onnx)"
-                + onnxFilesHint(dir)
-                + "; export one with: optimum-cli export onnx --model <model id or folder> <output folder>");
+                + onnxFilesHint(dir) + (Checkpoint.present(dir) ? "; it has safetensors weights: serve them with --weights safetensors"
+                : "; and no model.safetensors to build a graph from. Export one with: optimum-cli export onnx --model <model id or folder> <output folder>"));
     }
 
     private static String onnxFilesHint(Path dir) {

@@ -18,7 +18,7 @@ import java.util.List;
  * @param padTokenId     the id used to pad a batch
  * @param vocabSize      token ids run from 0 to this (exclusive); 0 when config.json does not say
  * @param tokenizerFile  tokenizer.json
- * @param onnxFile       the ONNX graph
+ * @param onnxFile       the ONNX graph, or null when Sift builds the graph from the safetensors checkpoint
  * @param llmReranker    the prompt and score rule of an LLM reranker; null unless the task is
  *                       {@link ModelTask#LLM_RERANKER}
  */
@@ -40,6 +40,16 @@ public record ModelSpec(
 
     public ModelSpec {
         labels = List.copyOf(labels);
+    }
+
+    /** Whether the graph is built from the folder's safetensors weights rather than read from an ONNX file. */
+    public boolean buildsGraph() {
+        return onnxFile == null;
+    }
+
+    /** The weights that run, relative to the folder, for logs. */
+    public String weightsDescription() {
+        return onnxFile == null ? "graph built from safetensors" : directory.relativize(onnxFile).toString();
     }
 
     public int numLabels() {

@@ -7,6 +7,7 @@ import static org.assertj.core.api.Assertions.within;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.sift.SiftModel;
 import dev.sift.model.LlmReranker;
+import dev.sift.model.WeightsFormat;
 import dev.sift.testing.Fixtures;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -42,7 +43,7 @@ class HubDownloaderTest {
 
     @Test
     void downloadsWhatTheModelNeedsIntoThePythonCacheLayoutAndScoresGolden() throws IOException {
-        Path snapshot = new HubDownloader(settings("hf_secret", false)).fetch(HubReference.parse("org/cross"), null, false);
+        Path snapshot = new HubDownloader(settings("hf_secret", false)).fetch(HubReference.parse("org/cross"), null, false, WeightsFormat.AUTO);
 
         Path repo = cache.resolve("models--org--cross");
         assertThat(snapshot).isEqualTo(repo.resolve("snapshots").resolve(FakeHub.COMMIT));
@@ -69,20 +70,20 @@ class HubDownloaderTest {
 
     @Test
     void offlineServesFromTheCacheWithNoNetwork() {
-        new HubDownloader(settings(null, false)).fetch(HubReference.parse("org/cross"), null, false);
+        new HubDownloader(settings(null, false)).fetch(HubReference.parse("org/cross"), null, false, WeightsFormat.AUTO);
         hub.close();
-        Path snapshot = new HubDownloader(settings(null, true)).fetch(HubReference.parse("org/cross@main"), null, false);
+        Path snapshot = new HubDownloader(settings(null, true)).fetch(HubReference.parse("org/cross@main"), null, false, WeightsFormat.AUTO);
         assertThat(snapshot.resolve("tokenizer.json")).exists();
-        assertThatThrownBy(() -> new HubDownloader(settings(null, true)).fetch(HubReference.parse("org/other"), null, false))
+        assertThatThrownBy(() -> new HubDownloader(settings(null, true)).fetch(HubReference.parse("org/other"), null, false, WeightsFormat.AUTO))
                 .isInstanceOf(HubException.class).hasMessageContaining("not in the cache").hasMessageContaining("HF_HUB_OFFLINE");
         // The Hub unreachable: the cached snapshot is used, as huggingface_hub does.
-        assertThat(new HubDownloader(settings(null, false)).fetch(HubReference.parse("org/cross"), null, false)).isEqualTo(snapshot);
+        assertThat(new HubDownloader(settings(null, false)).fetch(HubReference.parse("org/cross"), null, false, WeightsFormat.AUTO)).isEqualTo(snapshot);
     }
 
     @Test
     void anLlmRerankerIsRecognisedByItsHubName() {
         hub.publish("Qwen/Qwen3-Reranker-0.6B", Fixtures.model("qwen3-reranker"));
-        Path snapshot = new HubDownloader(settings(null, false)).fetch(HubReference.parse("Qwen/Qwen3-Reranker-0.6B"), null, false);
+        Path snapshot = new HubDownloader(settings(null, false)).fetch(HubReference.parse("Qwen/Qwen3-Reranker-0.6B"), null, false, WeightsFormat.AUTO);
         assertThat(snapshot.toString()).contains("models--Qwen--Qwen3-Reranker-0.6B");
         try (SiftModel model = SiftModel.open(snapshot)) {
             assertThat(model.spec().llmReranker()).isEqualTo(LlmReranker.QWEN3_RERANKER);
@@ -91,16 +92,16 @@ class HubDownloaderTest {
 
     @Test
     void aHubAnsweringServerErrorsCountsAsUnreachable() {
-        Path snapshot = new HubDownloader(settings(null, false)).fetch(HubReference.parse("org/cross"), null, false);
+        Path snapshot = new HubDownloader(settings(null, false)).fetch(HubReference.parse("org/cross"), null, false, WeightsFormat.AUTO);
         hub.failWith = 503;
-        assertThat(new HubDownloader(settings(null, false)).fetch(HubReference.parse("org/cross"), null, false)).isEqualTo(snapshot);
-        assertThatThrownBy(() -> new HubDownloader(settings(null, false)).fetch(HubReference.parse("org/other"), null, false))
+        assertThat(new HubDownloader(settings(null, false)).fetch(HubReference.parse("org/cross"), null, false, WeightsFormat.AUTO)).isEqualTo(snapshot);
+        assertThatThrownBy(() -> new HubDownloader(settings(null, false)).fetch(HubReference.parse("org/other"), null, false, WeightsFormat.AUTO))
                 .isInstanceOf(HubException.class).hasMessageContaining("not in the cache").hasMessageContaining("HTTP 503");
     }
 
     @Test
     void renamedRepositoryFollowsTheRelativeRedirectAndInt8PicksTheCpuVariant() {
-        Path snapshot = new HubDownloader(settings(null, false)).fetch(HubReference.parse("hf://old-org/cross:main"), null, true);
+        Path snapshot = new HubDownloader(settings(null, false)).fetch(HubReference.parse("hf://old-org/cross:main"), null, true, WeightsFormat.AUTO);
         try (Stream<Path> files = Files.list(snapshot.resolve("onnx"))) {
             assertThat(files.map(p -> p.getFileName().toString()).toList()).singleElement().asString().contains("int8");
         } catch (IOException e) {
@@ -111,29 +112,70 @@ class HubDownloaderTest {
     @Test
     void clearFailures() throws IOException {
         HubDownloader downloader = new HubDownloader(settings(null, false));
-        assertThatThrownBy(() -> downloader.fetch(HubReference.parse("org/missing"), null, false))
+        assertThatThrownBy(() -> downloader.fetch(HubReference.parse("org/missing"), null, false, WeightsFormat.AUTO))
                 .isInstanceOf(HubException.class).hasMessageContaining("no model org/missing");
 
         hub.publish("org/private", Fixtures.model("bert-cross-encoder"));
         hub.privateRepo = "org/private";
         hub.requiredToken = "right";
-        assertThatThrownBy(() -> downloader.fetch(HubReference.parse("org/private"), null, false))
+        assertThatThrownBy(() -> downloader.fetch(HubReference.parse("org/private"), null, false, WeightsFormat.AUTO))
                 .isInstanceOf(HubException.class).hasMessageContaining("private or gated").hasMessageContaining("HF_TOKEN");
-        assertThat(new HubDownloader(settings("right", false)).fetch(HubReference.parse("org/private"), null, false)).exists();
+        assertThat(new HubDownloader(settings("right", false)).fetch(HubReference.parse("org/private"), null, false, WeightsFormat.AUTO)).exists();
 
+        Path pickleOnly = Files.createTempDirectory("pickle-only");
+        Files.copy(Fixtures.model("bert-cross-encoder").resolve("config.json"), pickleOnly.resolve("config.json"));
+        Files.copy(Fixtures.model("bert-cross-encoder").resolve("model.safetensors"), pickleOnly.resolve("pytorch_model.bin"));
+        hub.publish("org/torch-only", pickleOnly);
+        assertThatThrownBy(() -> downloader.fetch(HubReference.parse("org/torch-only"), null, false, WeightsFormat.AUTO))
+                .isInstanceOf(HubException.class).hasMessageContaining("has no safetensors weights")
+                .hasMessageContaining("only PyTorch pickle weights (pytorch_model.bin)").hasMessageContaining("no ONNX graph");
+        assertThatThrownBy(() -> downloader.fetch(HubReference.parse("org/cross"), "onnx/absent.onnx", false, WeightsFormat.ONNX))
+                .isInstanceOf(HubException.class).hasMessageContaining("has no onnx/absent.onnx");
+    }
+
+    /** A repository with safetensors weights and no graph, as most rerankers ship, downloaded and then served offline. */
+    @Test
+    void aSafetensorsOnlyRepositoryIsDownloadedAndServedOfflineAfterwards() throws IOException {
         Path noOnnx = Files.createTempDirectory("no-onnx");
-        Files.copy(Fixtures.model("bert-cross-encoder").resolve("config.json"), noOnnx.resolve("config.json"));
-        Files.copy(Fixtures.model("bert-cross-encoder").resolve("model.safetensors"), noOnnx.resolve("model.safetensors"));
-        hub.publish("org/torch-only", noOnnx);
-        assertThatThrownBy(() -> downloader.fetch(HubReference.parse("org/torch-only"), null, false))
-                .isInstanceOf(HubException.class).hasMessageContaining("has no ONNX graph")
-                .hasMessageContaining("model.safetensors").hasMessageContaining("optimum-cli export onnx --model org/torch-only");
+        Path fixture = Fixtures.model("xlmr-cross-encoder");
+        try (Stream<Path> files = Files.list(fixture)) {
+            for (Path f : files.filter(Files::isRegularFile).toList()) Files.copy(f, noOnnx.resolve(f.getFileName()));
+        }
+        hub.publish("org/safetensors-only", noOnnx);
+        Path snapshot = new HubDownloader(settings(null, false)).fetch(HubReference.parse("org/safetensors-only"), null, false,
+                WeightsFormat.AUTO);
+        assertThat(snapshot.resolve("model.safetensors")).exists();
+        assertThat(Files.readSymbolicLink(snapshot.resolve("model.safetensors")).toString()).startsWith("../../blobs/");
+        hub.close();
+
+        Path offline = new HubDownloader(settings(null, true)).fetch(HubReference.parse("org/safetensors-only"), null, false,
+                WeightsFormat.AUTO);
+        assertThat(offline).isEqualTo(snapshot);
+        JsonNode c = Fixtures.golden("xlmr-cross-encoder").get("cases").get(0);
+        try (SiftModel model = SiftModel.open(offline)) {
+            assertThat(model.spec().buildsGraph()).isTrue();
+            double[] scores = model.score(c.get("text_1").asText(), Fixtures.strings(c.get("text_2")));
+            for (int i = 0; i < scores.length; i++) assertThat(scores[i]).isCloseTo(c.get("scores").get(i).asDouble(), within(1e-5));
+        }
+    }
+
+    /** --weights safetensors fetches the checkpoint, not the graph, from a repository that has both. */
+    @Test
+    void weightsSafetensorsFetchesTheCheckpointAndItsShards() {
+        assertThat(HubDownloader.needed(new HubReference("o/n", "main"),
+                List.of("config.json", "tokenizer.json", "onnx/model.onnx", "model.safetensors", "README.md"), null, false,
+                WeightsFormat.SAFETENSORS)).containsExactly("config.json", "tokenizer.json", "model.safetensors");
+        assertThat(HubDownloader.needed(new HubReference("o/n", "main"),
+                List.of("config.json", "tokenizer.json", "model.safetensors.index.json", "model-00001-of-00002.safetensors",
+                        "model-00002-of-00002.safetensors", "pytorch_model.bin"), null, false, WeightsFormat.AUTO))
+                .containsExactly("config.json", "tokenizer.json", "model-00001-of-00002.safetensors",
+                        "model-00002-of-00002.safetensors", "model.safetensors.index.json");
     }
 
     @Test
     void aCorruptedDownloadLeavesNothingBehindAndTheNextStartSucceeds() throws IOException {
         hub.corruptStorage = true;
-        assertThatThrownBy(() -> new HubDownloader(settings(null, false)).fetch(HubReference.parse("org/cross"), null, false))
+        assertThatThrownBy(() -> new HubDownloader(settings(null, false)).fetch(HubReference.parse("org/cross"), null, false, WeightsFormat.AUTO))
                 .isInstanceOf(HubException.class).hasMessageContaining("arrived corrupted");
         Path repo = cache.resolve("models--org--cross");
         try (Stream<Path> blobs = Files.list(repo.resolve("blobs"))) {
@@ -142,7 +184,7 @@ class HubDownloaderTest {
         }
         assertThat(repo.resolve("snapshots").resolve(FakeHub.COMMIT).resolve("onnx/model.onnx")).doesNotExist();
         hub.corruptStorage = false;
-        Path snapshot = new HubDownloader(settings(null, false)).fetch(HubReference.parse("org/cross"), null, false);
+        Path snapshot = new HubDownloader(settings(null, false)).fetch(HubReference.parse("org/cross"), null, false, WeightsFormat.AUTO);
         assertThat(snapshot.resolve("onnx/model.onnx")).exists();
     }
 
@@ -166,7 +208,7 @@ class HubDownloaderTest {
                 .extracting(HubSettings::cache, HubSettings::token).containsExactly(Path.of("/c"), "t");
         assertThat(HubDownloader.needed(new HubReference("o/n", "main"),
                 List.of("config.json", "tokenizer.json", "1_Pooling/config.json", "onnx/model.onnx", "onnx/model.onnx_data",
-                        "model.safetensors", "README.md"), null, false))
+                        "model.safetensors", "README.md"), null, false, WeightsFormat.AUTO))
                 .containsExactly("config.json", "tokenizer.json", "1_Pooling/config.json", "onnx/model.onnx", "onnx/model.onnx_data");
     }
 }

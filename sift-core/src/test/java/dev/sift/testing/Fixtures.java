@@ -38,6 +38,21 @@ public final class Fixtures {
         }
     }
 
+    /** Whether the fixture ships an ONNX graph (the half-precision variants are safetensors only). */
+    public static boolean hasOnnx(String name) {
+        return Files.isRegularFile(model(name).resolve("onnx/model.onnx"));
+    }
+
+    /** Whether Sift builds the fixture's graph from safetensors: every encoder; the LLM rerankers are not yet. */
+    public static boolean buildable(String name) {
+        try {
+            String type = JSON.readTree(model(name).resolve("config.json").toFile()).path("model_type").asText();
+            return dev.sift.graph.Architectures.supports(type);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
     public static JsonNode golden(String name) {
         try {
             return JSON.readTree(model(name).resolve("golden.json").toFile());

@@ -11,6 +11,7 @@ import dev.sift.model.ModelException;
 import dev.sift.model.LlmReranker;
 import dev.sift.model.ModelOptions;
 import dev.sift.model.ModelSpec;
+import dev.sift.model.WeightsFormat;
 import dev.sift.server.bundled.BundledModel;
 import dev.sift.server.http.ApiKeys;
 import dev.sift.server.http.Limits;
@@ -64,6 +65,11 @@ public final class ServeCommand implements Callable<Integer> {
             description = "Run the folder's int8 (dynamically quantized) graph, the variant made for this CPU:"
                     + " onnx/model_qint8_avx512_vnni.onnx, model_qint8_avx512.onnx or model_quint8_avx2.onnx.")
     boolean int8;
+
+    @Option(names = "--weights", paramLabel = "onnx|safetensors|auto", defaultValue = "auto",
+            description = "Which weights to run: an ONNX graph, or a graph Sift builds from config.json and"
+                    + " model.safetensors. auto (default): the ONNX graph when the model ships one, else safetensors.")
+    String weights;
 
     @Option(names = "--llm-reranker", paramLabel = "FAMILY",
             description = "Serve a causal language model (*ForCausalLM) as a reranker of this family: qwen3-reranker"
@@ -174,7 +180,7 @@ public final class ServeCommand implements Callable<Integer> {
             dir = Path.of(model);
             name = model;
         } else if (HubReference.parse(model) instanceof HubReference ref) {
-            dir = new HubDownloader(HubSettings.fromEnvironment()).fetch(ref, onnxFile, int8);
+            dir = new HubDownloader(HubSettings.fromEnvironment()).fetch(ref, onnxFile, int8, weightsFormat());
             name = ref.repoId();
         } else {
             throw new ModelException("model folder not found: " + Path.of(model).toAbsolutePath()
@@ -185,12 +191,12 @@ public final class ServeCommand implements Callable<Integer> {
         long start = System.nanoTime();
         int cores = Runtime.getRuntime().availableProcessors();
         EngineOptions engine = new EngineOptions(workers, intraOpThreads != null ? intraOpThreads : Math.max(1, cores / Math.max(1, workers)));
-        ModelOptions options = new ModelOptions(parseTokens(maxModelLen), onnxFile, int8, llmRerankerFamily());
+        ModelOptions options = new ModelOptions(parseTokens(maxModelLen), onnxFile, int8, llmRerankerFamily(), weightsFormat());
         SiftModel loaded = SiftModel.open(dir, options, engine,
                 new SchedulerOptions(maxBatchSize, maxBatchTokens, maxQueuedTokens));
         ModelSpec spec = loaded.spec();
         LOG.info("Loaded {} ({}, {}, max {} tokens, {}) in {} ms; {} worker(s) x {} thread(s)", name, spec.architecture(),
-                spec.task().name().toLowerCase(Locale.ROOT), spec.maxLength(), spec.directory().relativize(spec.onnxFile()),
+                spec.task().name().toLowerCase(Locale.ROOT), spec.maxLength(), spec.weightsDescription(),
                 (System.nanoTime() - start) / 1_000_000, engine.workers(), engine.intraOpThreads());
         if (!spec.canScore()) {
             LOG.info("{} is a {}-label classifier: /classify and /pooling are served; /score and /rerank need a"
@@ -198,6 +204,14 @@ public final class ServeCommand implements Callable<Integer> {
         }
         return new ServedModel(loaded, servedModelNames.isEmpty() ? List.of(name) : servedModelNames,
                 dir.toAbsolutePath().toString());
+    }
+
+    private WeightsFormat weightsFormat() {
+        try {
+            return WeightsFormat.parse(weights);
+        } catch (IllegalArgumentException e) {
+            throw new ModelException("--weights " + weights + ": choose onnx, safetensors or auto");
+        }
     }
 
     private LlmReranker llmRerankerFamily() {

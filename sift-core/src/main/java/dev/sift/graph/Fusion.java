@@ -1,0 +1,31 @@
+package dev.sift.graph;
+
+import java.util.EnumSet;
+import java.util.Locale;
+import java.util.Set;
+
+/**
+ * ONNX Runtime's fused CPU operators (com.microsoft) the builder may emit instead of the plain-operator pattern.
+ * Each is used only where it was measured to pay (docs/benchmarks.md); {@code sift.graph.fusions} (a system
+ * property: a comma-separated list, or {@code none}) overrides the default, for benchmarking.
+ */
+public enum Fusion {
+    /** Attention: one packed QKV GEMM and ONNX Runtime's attention kernel, for layers without extra score biases. */
+    ATTENTION,
+    /** SkipLayerNormalization: the residual add and the LayerNorm in one pass. */
+    SKIP_LAYER_NORM;
+
+    public static final Set<Fusion> DEFAULT = Set.of(ATTENTION, SKIP_LAYER_NORM);
+
+    /** The default set, or the one {@code sift.graph.fusions} names. */
+    public static Set<Fusion> configured() {
+        String named = System.getProperty("sift.graph.fusions");
+        if (named == null) return DEFAULT;
+        EnumSet<Fusion> set = EnumSet.noneOf(Fusion.class);
+        for (String part : named.split(",")) {
+            String p = part.trim().toUpperCase(Locale.ROOT).replace('-', '_');
+            if (!p.isEmpty() && !p.equals("NONE")) set.add(valueOf(p));
+        }
+        return set;
+    }
+}
