@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
 import dev.sift.graph.arch.Bert;
+import dev.sift.graph.arch.DebertaV2;
 import dev.sift.model.ModelException;
 import dev.sift.weights.Checkpoint;
 import java.nio.file.Path;
@@ -19,7 +20,8 @@ public final class Architectures {
             "roberta", () -> new Bert(Bert.Flavour.ROBERTA),
             "xlm-roberta", () -> new Bert(Bert.Flavour.ROBERTA),
             "camembert", () -> new Bert(Bert.Flavour.ROBERTA),
-            "electra", () -> new Bert(Bert.Flavour.ELECTRA)));
+            "electra", () -> new Bert(Bert.Flavour.ELECTRA),
+            "deberta-v2", DebertaV2::new));
 
     private static final ObjectMapper JSON = new ObjectMapper();
 

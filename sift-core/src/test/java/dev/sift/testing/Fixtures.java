@@ -38,6 +38,11 @@ public final class Fixtures {
         }
     }
 
+    /** Whether the fixture scores pairs (the multi-label classifier has probabilities instead). */
+    public static boolean scoresPairs(String name) {
+        return !golden(name).get("cases").get(0).has("probs");
+    }
+
     /** Whether the fixture ships an ONNX graph (the half-precision variants are safetensors only). */
     public static boolean hasOnnx(String name) {
         return Files.isRegularFile(model(name).resolve("onnx/model.onnx"));

@@ -24,7 +24,7 @@ class GoldenOverHttpTest {
 
     /** Every fixture that scores pairs (the multi-label classifier has no score). */
     static Stream<String> scoringFixtures() {
-        return Fixtures.names().stream().filter(name -> !Fixtures.golden(name).get("cases").get(0).has("probs"));
+        return Fixtures.names().stream().filter(Fixtures::scoresPairs);
     }
 
     /** The scoring fixtures with an ONNX graph whose architecture Sift also builds from safetensors. */

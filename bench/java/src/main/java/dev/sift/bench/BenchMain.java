@@ -12,6 +12,7 @@ import dev.langchain4j.model.scoring.onnx.OnnxScoringModel;
 import dev.sift.SiftModel;
 import dev.sift.engine.EngineOptions;
 import dev.sift.model.ModelOptions;
+import dev.sift.model.WeightsFormat;
 import java.lang.management.ManagementFactory;
 import java.nio.LongBuffer;
 import java.nio.file.Files;
@@ -28,7 +29,7 @@ import java.util.concurrent.atomic.AtomicInteger;
  * {@code RESULT {...}} on stdout.
  *
  * <p>Job fields: system ({@code sift-api}, {@code ort-ceiling}, {@code lc4j}), model_dir, onnx_file (relative to
- * model_dir), workload (path of a workload JSON written by bench/run.py), concurrency, reps, requests_per_rep,
+ * model_dir), weights ({@code sift-api}: {@code onnx}, or {@code safetensors} for the graph Sift builds), workload (path of a workload JSON written by bench/run.py), concurrency, reps, requests_per_rep,
  * warmup, workers and intra_op_threads (sift-api), threads and batch_size (ort-ceiling), save_scores.
  *
  * <p>Requests are taken in workload order from one shared counter, so every system sees the same sequence.
@@ -81,10 +82,13 @@ public final class BenchMain {
                 int workers = job.path("workers").asInt(1);
                 int intra = job.path("intra_op_threads").asInt(cores);
                 config.put("workers", workers).put("intra_op_threads", intra);
-                // ModelOptions.defaults() (onnx/model.onnx) keeps this runner independent of ModelOptions' fields,
-                // which are changing; the int8 graph is measured through the server's --onnx-file.
-                if (!onnxFile.equals("onnx/model.onnx")) throw new IllegalArgumentException("sift-api runs onnx/model.onnx");
-                SiftModel model = SiftModel.open(modelDir, ModelOptions.defaults(), new EngineOptions(workers, intra));
+                // weights "safetensors": the graph Sift builds from model.safetensors (bench/graphs.py); else onnx_file.
+                WeightsFormat weights = WeightsFormat.parse(job.path("weights").asText("onnx"));
+                config.put("weights", weights.name().toLowerCase(java.util.Locale.ROOT));
+                ModelOptions options = weights == WeightsFormat.SAFETENSORS
+                        ? ModelOptions.defaults().withWeights(weights)
+                        : new ModelOptions(null, onnxFile, false).withWeights(WeightsFormat.ONNX);
+                SiftModel model = SiftModel.open(modelDir, options, new EngineOptions(workers, intra));
                 scorer = (r, timed) -> model.score(r.query(), r.docs());
                 closer = model;
             }

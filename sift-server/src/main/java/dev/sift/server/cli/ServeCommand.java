@@ -171,6 +171,8 @@ public final class ServeCommand implements Callable<Integer> {
     }
 
     private ServedModel load() {
+        // Checked before any download, so that contradictory flags cost no transfer.
+        ModelOptions options = new ModelOptions(parseTokens(maxModelLen), onnxFile, int8, llmRerankerFamily(), weightsFormat());
         Path dir;
         String name;
         if (model == null || (model.equals(BundledModel.ID) && !Files.isDirectory(Path.of(model)))) {
@@ -180,7 +182,7 @@ public final class ServeCommand implements Callable<Integer> {
             dir = Path.of(model);
             name = model;
         } else if (HubReference.parse(model) instanceof HubReference ref) {
-            dir = new HubDownloader(HubSettings.fromEnvironment()).fetch(ref, onnxFile, int8, weightsFormat());
+            dir = new HubDownloader(HubSettings.fromEnvironment()).fetch(ref, onnxFile, int8, options.weights());
             name = ref.repoId();
         } else {
             throw new ModelException("model folder not found: " + Path.of(model).toAbsolutePath()
@@ -191,7 +193,6 @@ public final class ServeCommand implements Callable<Integer> {
         long start = System.nanoTime();
         int cores = Runtime.getRuntime().availableProcessors();
         EngineOptions engine = new EngineOptions(workers, intraOpThreads != null ? intraOpThreads : Math.max(1, cores / Math.max(1, workers)));
-        ModelOptions options = new ModelOptions(parseTokens(maxModelLen), onnxFile, int8, llmRerankerFamily(), weightsFormat());
         SiftModel loaded = SiftModel.open(dir, options, engine,
                 new SchedulerOptions(maxBatchSize, maxBatchTokens, maxQueuedTokens));
         ModelSpec spec = loaded.spec();

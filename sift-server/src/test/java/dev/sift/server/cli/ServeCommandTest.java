@@ -55,6 +55,18 @@ class ServeCommandTest {
     }
 
     @Test
+    void weightsFlagChoicesAreChecked() throws IOException {
+        String bert = Fixtures.model("bert-cross-encoder").toString();
+        assertRefused(bert, "--weights pt: choose onnx, safetensors or auto", "--weights", "pt");
+        assertRefused(bert, "--int8 chooses an ONNX graph", "--weights", "safetensors", "--int8");
+        Path safetensorsOnly = Fixtures.copy("bert-cross-encoder", temp.resolve("st"));
+        try (var onnx = Files.list(safetensorsOnly.resolve("onnx"))) {
+            for (Path p : onnx.toList()) Files.delete(p);
+        }
+        assertRefused(safetensorsOnly.toString(), "serve them with --weights safetensors", "--weights", "onnx");
+    }
+
+    @Test
     void maxModelLenAcceptsKiloSuffix() {
         assertThat(ServeCommand.parseTokens("1k")).isEqualTo(1024);
         assertThat(ServeCommand.parseTokens("512")).isEqualTo(512);
