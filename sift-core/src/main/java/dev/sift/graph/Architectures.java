@@ -5,6 +5,8 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
 import dev.sift.graph.arch.Bert;
 import dev.sift.graph.arch.DebertaV2;
+import dev.sift.graph.arch.Gte;
+import dev.sift.graph.arch.ModernBert;
 import dev.sift.model.ModelException;
 import dev.sift.weights.Checkpoint;
 import java.nio.file.Path;
@@ -21,7 +23,9 @@ public final class Architectures {
             "xlm-roberta", () -> new Bert(Bert.Flavour.ROBERTA),
             "camembert", () -> new Bert(Bert.Flavour.ROBERTA),
             "electra", () -> new Bert(Bert.Flavour.ELECTRA),
-            "deberta-v2", DebertaV2::new));
+            "deberta-v2", DebertaV2::new,
+            "modernbert", ModernBert::new,
+            "new", Gte::new));
 
     private static final ObjectMapper JSON = new ObjectMapper();
 
