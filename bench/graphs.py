@@ -14,7 +14,7 @@ Variants run interleaved, one repetition each in turn, so that drift on a shared
 report gives each variant's median pairs/s and its ratio to export-torch, start-up time and peak RSS, and writes
 bench/results/graphs.json.
 
-    bench/run --graphs [--models minilm-l6-ce] [--reps 3] [--docs 100] [--fusion-sets none,attention,...]
+    bench/run --graphs [--models minilm-l6-ce] [--reps 3] [--documents 100] [--fusion-sets none,attention,...]
 """
 
 from __future__ import annotations
@@ -65,11 +65,12 @@ def main() -> int:
     ap.add_argument("--models", default="minilm-l6-ce")
     ap.add_argument("--reps", type=int, default=3)
     ap.add_argument("--requests", type=int, default=2, help="requests per repetition (default 2)")
-    ap.add_argument("--docs", type=int, default=100, help="documents per msmarco request (default 100)")
+    ap.add_argument("--documents", type=int, default=100, help="documents per msmarco request (default 100)")
     ap.add_argument("--fusion-sets", default=DEFAULT_FUSION_SETS,
                     help="comma-separated sets of fused operators for built-<set> variants, '+' within a set")
     ap.add_argument("--no-optimum", action="store_true")
     ap.add_argument("--out", default=str(run.RESULTS / "graphs.json"))
+    ap.add_argument("--docs", default=str(run.DOCS / "benchmarks.md"), help="report to rewrite ('' to skip)")
     args = ap.parse_args()
 
     jdk = run.find_jdk()
@@ -83,7 +84,7 @@ def main() -> int:
         if not (model_dir / "model.safetensors").exists():
             subprocess.run([sys.executable, str(HERE / "gen_models.py"), "--models", model,
                             "--maven", run.find_maven(run.ROOT)], check=True)
-        workload = run.make_workloads(model, ["msmarco"], args.docs)["msmarco"]
+        workload = run.make_workloads(model, ["msmarco"], args.documents)["msmarco"]
         variants = {"export-torch": dict(onnx_file="onnx/model.onnx")}
         if not args.no_optimum and (graph := optimum_export(model_dir)) is not None:
             variants["export-optimum"] = dict(onnx_file=str(graph.relative_to(model_dir)))
@@ -104,7 +105,9 @@ def main() -> int:
                 pairs = sum(len(json.loads(Path(workload).read_text())["requests"][r]["documents"])
                             for r in raw["reps"][0]["requests"])
                 runs[name].append(dict(pairs_per_s=pairs / raw["reps"][0]["wall_s"], load_s=raw["load_s"],
-                                       peak_rss_mb=raw["peak_rss_mb"], cpu_s=raw["reps"][0]["cpu_s"]))
+                                       peak_rss_mb=raw["peak_rss_mb"], cpu_s=raw["reps"][0]["cpu_s"],
+                                       rss_anon_mb=raw["rss_anon_after_load_mb"],
+                                       rss_file_mb=raw["rss_file_after_load_mb"]))
                 run.log(f"{model} {name:32s} rep {rep + 1}: {runs[name][-1]['pairs_per_s']:.2f} pairs/s,"
                         f" load {raw['load_s']:.2f} s, peak RSS {raw['peak_rss_mb']:.0f} MB")
         base = statistics.median(r["pairs_per_s"] for r in runs["export-torch"])
@@ -114,16 +117,24 @@ def main() -> int:
             summary[name] = dict(pairs_per_s=med, vs_export_torch=med / base,
                                  spread=(max(r["pairs_per_s"] for r in rs) - min(r["pairs_per_s"] for r in rs)) / med,
                                  load_s=statistics.median(r["load_s"] for r in rs),
-                                 peak_rss_mb=statistics.median(r["peak_rss_mb"] for r in rs), runs=rs)
-        result["models"][model] = dict(workload=f"msmarco, {args.docs} documents per request, concurrency 1",
+                                 peak_rss_mb=statistics.median(r["peak_rss_mb"] for r in rs),
+                                 rss_anon_mb=statistics.median(r["rss_anon_mb"] for r in rs),
+                                 rss_file_mb=statistics.median(r["rss_file_mb"] for r in rs), runs=rs)
+        result["models"][model] = dict(workload=f"msmarco, {args.documents} documents per request, concurrency 1",
                                        variants=summary)
-        print(f"\n{model}: variant | pairs/s | / export-torch | spread | start-up s | peak RSS MB")
+        print(f"\n{model}: variant | pairs/s | / export-torch | spread | start-up s | peak RSS MB | anon / file MB")
         for name, s in summary.items():
             print(f"  {name:32s} | {s['pairs_per_s']:6.2f} | {s['vs_export_torch']:.3f} | {s['spread']:.1%} |"
-                  f" {s['load_s']:.2f} | {s['peak_rss_mb']:.0f}")
+                  f" {s['load_s']:.2f} | {s['peak_rss_mb']:.0f} | {s['rss_anon_mb']:.0f} / {s['rss_file_mb']:.0f}")
     result["date"] = time.strftime("%Y-%m-%d %H:%M:%S")
+    result["reps"] = args.reps
     Path(args.out).write_text(json.dumps(result, indent=1))
     run.log(f"wrote {args.out}")
+    latest = run.RESULTS / "latest.json"
+    if args.docs and latest.exists():
+        import report
+        report.write(json.loads(latest.read_text()), Path(args.docs), run.DOCS / "img")
+        run.log(f"wrote {args.docs} (its safetensors section from {args.out})")
     return 0
 
 

@@ -97,6 +97,42 @@ def charts(result, img: Path) -> list[str]:
     return written
 
 
+GRAPH_VARIANTS = {
+    "export-torch": "ONNX graph from `torch.onnx.export` (opset 17), as `bench/gen_models.py` writes it",
+    "export-optimum": "ONNX graph from `optimum-cli export onnx --task text-classification` (optimum-onnx 0.1.0)",
+    "built": "the graph Sift builds from `model.safetensors`, default fusions (what `--weights safetensors` runs)",
+}
+
+
+def graphs_section(w, path: Path) -> None:
+    """The built graph against the exported ones (bench/graphs.py), when that run has been made."""
+    if not path.exists():
+        return
+    g = json.loads(path.read_text())
+    w("## The graph built from safetensors against exported graphs")
+    w("")
+    w(f"Written by `bench/run --graphs` on {g['date']} (`bench/graphs.py`): Sift's Java API in-process, default "
+      "engine options, one client, the same weights and requests for every variant; variants interleaved, "
+      f"{g.get('reps', 3)} repetitions each, median shown. Start-up is `SiftModel.open` (graph built or read, "
+      "session created, warm-up); peak RSS is the runner process's `VmHWM`, and after load its resident memory "
+      "is split into anonymous (Java heap, ONNX Runtime's buffers, its packed weights) and file-backed pages "
+      "(the JVM's and native libraries' code, and for the built graph the memory-mapped safetensors, which the "
+      "kernel shares with its page cache and may drop and re-read).")
+    w("")
+    for model, m in g["models"].items():
+        w(f"**{model}**, {m['workload']}:")
+        w("")
+        w("| graph | pairs/s | / torch export | spread | start-up s | peak RSS MB | after load: anon / file MB |")
+        w("|---|---|---|---|---|---|---|")
+        for name, v in m["variants"].items():
+            label = GRAPH_VARIANTS.get(name) or ("built with fused operators: " + name[len("built-"):].replace("+", " + ")
+                                                 .replace("none", "none (plain operators)"))
+            w(f"| {label} | {v['pairs_per_s']:.2f} | {v['vs_export_torch']:.3f} | {v['spread']:.0%} | "
+              f"{v['load_s']:.2f} | {v['peak_rss_mb']:.0f} | {v.get('rss_anon_mb', -1):.0f} / "
+              f"{v.get('rss_file_mb', -1):.0f} |")
+        w("")
+
+
 def write(result: dict, out: Path, img: Path) -> None:
     pngs = charts(result, img)
     m = result["machine"]
@@ -236,6 +272,7 @@ def write(result: dict, out: Path, img: Path) -> None:
         w(f"| {o['sent']} | {o['refused']} | {o['refusal_p50_ms']:.2f} | {o['refusal_p99_ms']:.2f} | "
           f"{o['refusal_max_ms']:.2f} | {', '.join(o['retry_after_values'])} s |")
         w("")
+    graphs_section(w, out.parent.parent / "bench" / "results" / "graphs.json")
     if result["not_run"] or result["failures"]:
         w("## What did not run")
         w("")

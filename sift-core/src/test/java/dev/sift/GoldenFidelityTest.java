@@ -44,7 +44,8 @@ class GoldenFidelityTest {
     Stream<DynamicTest> everyEncoderFixtureMatchesFromItsSafetensors() {
         List<String> names = Fixtures.names().stream().filter(Fixtures::buildable).toList();
         assertThat(names).contains("bert-cross-encoder", "xlmr-cross-encoder", "electra-cross-encoder", "bert-embedding",
-                "bert-two-label", "deberta-v2-cross-encoder", "modernbert-cross-encoder", "gte-multilingual-cross-encoder");
+                "bert-two-label", "deberta-v2-cross-encoder", "modernbert-cross-encoder", "gte-multilingual-cross-encoder",
+                "distilbert-cross-encoder", "mpnet-embedding");
         ModelOptions safetensors = ModelOptions.defaults().withWeights(WeightsFormat.SAFETENSORS);
         return names.stream().map(name -> DynamicTest.dynamicTest(name, () -> check(name, safetensors)));
     }

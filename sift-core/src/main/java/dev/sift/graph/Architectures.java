@@ -5,8 +5,10 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
 import dev.sift.graph.arch.Bert;
 import dev.sift.graph.arch.DebertaV2;
+import dev.sift.graph.arch.DistilBert;
 import dev.sift.graph.arch.Gte;
 import dev.sift.graph.arch.ModernBert;
+import dev.sift.graph.arch.Mpnet;
 import dev.sift.model.ModelException;
 import dev.sift.weights.Checkpoint;
 import java.nio.file.Path;
@@ -25,7 +27,9 @@ public final class Architectures {
             "electra", () -> new Bert(Bert.Flavour.ELECTRA),
             "deberta-v2", DebertaV2::new,
             "modernbert", ModernBert::new,
-            "new", Gte::new));
+            "new", Gte::new,
+            "distilbert", DistilBert::new,
+            "mpnet", Mpnet::new));
 
     private static final ObjectMapper JSON = new ObjectMapper();
 

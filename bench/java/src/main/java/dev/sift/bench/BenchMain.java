@@ -123,6 +123,10 @@ public final class BenchMain {
             default -> throw new IllegalArgumentException("unknown system " + system);
         }
         double loadSeconds = (System.nanoTime() - t0) / 1e9;
+        // Resident memory once loaded: anonymous (heap, ONNX Runtime's buffers) and file-backed (mapped weights,
+        // which the kernel can drop and re-read, shared with the page cache).
+        double anonAfterLoad = statusMb("RssAnon:");
+        double fileAfterLoad = statusMb("RssFile:");
 
         // Warm-up, untimed: a short request of the same workload.
         for (int i = 0; i < warmup; i++) scorer.score(warmupRequest, new double[1]);
@@ -188,6 +192,7 @@ public final class BenchMain {
         out.set("config", config);
         out.set("reps", repsOut);
         out.put("peak_rss_mb", peakRssMb());
+        out.put("rss_anon_after_load_mb", anonAfterLoad).put("rss_file_after_load_mb", fileAfterLoad);
         out.put("java_version", System.getProperty("java.version"));
         out.put("java_vm", System.getProperty("java.vm.name") + " " + System.getProperty("java.vm.version"));
         out.put("onnxruntime_version", OrtEnvironment.getEnvironment().getVersion());
@@ -248,9 +253,14 @@ public final class BenchMain {
     }
 
     static double peakRssMb() {
+        return statusMb("VmHWM:");
+    }
+
+    /** A /proc/self/status memory line in MB (VmHWM, RssAnon, RssFile), or -1 where there is none. */
+    static double statusMb(String key) {
         try {
             for (String line : Files.readAllLines(Path.of("/proc/self/status"))) {
-                if (line.startsWith("VmHWM:")) return Long.parseLong(line.replaceAll("\\D", "")) / 1024.0;
+                if (line.startsWith(key)) return Long.parseLong(line.replaceAll("\\D", "")) / 1024.0;
             }
         } catch (Exception ignored) {
             // not Linux
