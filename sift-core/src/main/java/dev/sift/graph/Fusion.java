@@ -13,7 +13,12 @@ public enum Fusion {
     /** Attention: one packed QKV GEMM and ONNX Runtime's attention kernel, for layers without extra score biases. */
     ATTENTION,
     /** SkipLayerNormalization: the residual add and the LayerNorm in one pass. */
-    SKIP_LAYER_NORM;
+    SKIP_LAYER_NORM,
+    /**
+     * FusedMatMul with transB: linear layers read the checkpoint's [out, in] weights as they lie, rather than
+     * from a transposed copy folded at load, which ONNX Runtime keeps beside its packed weights.
+     */
+    MATMUL_TRANS_B;
 
     public static final Set<Fusion> DEFAULT = Set.of(ATTENTION, SKIP_LAYER_NORM);
 

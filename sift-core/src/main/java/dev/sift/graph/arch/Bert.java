@@ -1,15 +1,14 @@
 package dev.sift.graph.arch;
 
 import dev.sift.graph.Architecture;
-import dev.sift.graph.Fusion;
 import dev.sift.graph.GraphBuilder;
 import dev.sift.graph.Head;
 import dev.sift.graph.ModelConfig;
 import dev.sift.graph.blocks.Activations;
-import dev.sift.graph.blocks.Attention;
 import dev.sift.graph.blocks.Embeddings;
 import dev.sift.graph.blocks.Linear;
 import dev.sift.graph.blocks.Norms;
+import dev.sift.graph.blocks.PostNormLayer;
 import java.util.List;
 
 /**
@@ -32,7 +31,7 @@ public final class Bert implements Architecture {
     public void build(ModelConfig c, GraphBuilder g, Head head) {
         int hidden = c.integer("hidden_size");
         int heads = c.integer("num_attention_heads");
-        int headDim = c.headDim(hidden, heads);
+        c.headDim(hidden, heads); // refuses a hidden size the heads do not divide
         int layers = c.integer("num_hidden_layers");
         int intermediate = c.integer("intermediate_size");
         int vocab = c.integer("vocab_size");
@@ -64,26 +63,13 @@ public final class Bert implements Architecture {
         x = Norms.layerNorm(g, x, p + "embeddings.LayerNorm", embedding, eps);
         if (embedding != hidden) x = Linear.apply(g, x, p + "embeddings_project", embedding, hidden);
 
-        boolean fused = g.fuses(Fusion.ATTENTION);
-        String bias = fused ? Attention.maskIndex(g, mask) : Attention.maskBias(g, mask);
-        float scale = (float) (1 / Math.sqrt(headDim));
+        String layerMask = PostNormLayer.mask(g, mask);
+        PostNormLayer.Shape shape = new PostNormLayer.Shape(hidden, heads, intermediate, eps, act);
         for (int i = 0; i < layers; i++) {
             String l = p + "encoder.layer." + i + ".";
-            String context;
-            if (fused) {
-                context = Attention.fused(g, x, bias, List.of(l + "attention.self.query", l + "attention.self.key",
-                        l + "attention.self.value"), hidden, heads);
-            } else {
-                String q = Attention.splitHeads(g, Linear.apply(g, x, l + "attention.self.query", hidden, hidden), heads, headDim);
-                String k = Attention.splitHeads(g, Linear.apply(g, x, l + "attention.self.key", hidden, hidden), heads, headDim);
-                String v = Attention.splitHeads(g, Linear.apply(g, x, l + "attention.self.value", hidden, hidden), heads, headDim);
-                context = Attention.mergeHeads(g, Attention.scaledDotProduct(g, q, k, v, scale, bias), hidden);
-            }
-            String attended = Linear.apply(g, context, l + "attention.output.dense", hidden, hidden);
-            x = Norms.addAndNorm(g, attended, x, l + "attention.output.LayerNorm", hidden, eps);
-            String inner = Activations.apply(g, Linear.apply(g, x, l + "intermediate.dense", hidden, intermediate), act);
-            String out = Linear.apply(g, inner, l + "output.dense", intermediate, hidden);
-            x = Norms.addAndNorm(g, out, x, l + "output.LayerNorm", hidden, eps);
+            x = new PostNormLayer(l + "attention.self.query", l + "attention.self.key", l + "attention.self.value",
+                    l + "attention.output.dense", l + "attention.output.LayerNorm", l + "intermediate.dense",
+                    l + "output.dense", l + "output.LayerNorm").apply(g, x, layerMask, shape);
         }
 
         if (head == Head.HIDDEN_STATES) {

@@ -4,11 +4,10 @@ import dev.sift.graph.Architecture;
 import dev.sift.graph.GraphBuilder;
 import dev.sift.graph.Head;
 import dev.sift.graph.ModelConfig;
-import dev.sift.graph.blocks.Activations;
-import dev.sift.graph.blocks.Attention;
 import dev.sift.graph.blocks.Embeddings;
 import dev.sift.graph.blocks.Linear;
 import dev.sift.graph.blocks.Norms;
+import dev.sift.graph.blocks.PostNormLayer;
 import java.util.List;
 
 /**
@@ -25,7 +24,7 @@ public final class DistilBert implements Architecture {
         // DistilBertConfig's own field names, with its defaults.
         int hidden = c.integer("dim", 768);
         int heads = c.integer("n_heads", 12);
-        int headDim = c.headDim(hidden, heads);
+        c.headDim(hidden, heads); // refuses a hidden size the heads do not divide
         int layers = c.integer("n_layers", 6);
         int intermediate = c.integer("hidden_dim", 4 * 768);
         int vocab = c.integer("vocab_size", 30522);
@@ -40,19 +39,13 @@ public final class DistilBert implements Architecture {
                 Embeddings.positions(g, ids), 0));
         x = Norms.layerNorm(g, x, p + "embeddings.LayerNorm", hidden, EPS);
 
-        String bias = Attention.maskBias(g, mask);
-        float scale = (float) (1 / Math.sqrt(headDim));
+        String layerMask = PostNormLayer.mask(g, mask);
+        PostNormLayer.Shape shape = new PostNormLayer.Shape(hidden, heads, intermediate, EPS, act);
         for (int i = 0; i < layers; i++) {
             String l = p + "transformer.layer." + i + ".";
-            String q = Attention.splitHeads(g, Linear.apply(g, x, l + "attention.q_lin", hidden, hidden), heads, headDim);
-            String k = Attention.splitHeads(g, Linear.apply(g, x, l + "attention.k_lin", hidden, hidden), heads, headDim);
-            String v = Attention.splitHeads(g, Linear.apply(g, x, l + "attention.v_lin", hidden, hidden), heads, headDim);
-            String context = Attention.mergeHeads(g, Attention.scaledDotProduct(g, q, k, v, scale, bias), hidden);
-            String attended = Linear.apply(g, context, l + "attention.out_lin", hidden, hidden);
-            x = Norms.addAndNorm(g, attended, x, l + "sa_layer_norm", hidden, EPS);
-            String inner = Activations.apply(g, Linear.apply(g, x, l + "ffn.lin1", hidden, intermediate), act);
-            String out = Linear.apply(g, inner, l + "ffn.lin2", intermediate, hidden);
-            x = Norms.addAndNorm(g, out, x, l + "output_layer_norm", hidden, EPS);
+            x = new PostNormLayer(l + "attention.q_lin", l + "attention.k_lin", l + "attention.v_lin",
+                    l + "attention.out_lin", l + "sa_layer_norm", l + "ffn.lin1", l + "ffn.lin2",
+                    l + "output_layer_norm").apply(g, x, layerMask, shape);
         }
 
         if (head == Head.HIDDEN_STATES) {

@@ -1,14 +1,25 @@
 package dev.sift.graph.blocks;
 
+import dev.sift.graph.Attr;
+import dev.sift.graph.Fusion;
 import dev.sift.graph.GraphBuilder;
+import java.util.List;
 
-/** {@code nn.Linear}: x·Wᵀ + b, with the checkpoint's [out, in] weight and its bias when it has one. */
+/**
+ * {@code nn.Linear}: x·Wᵀ + b, with the checkpoint's [out, in] weight and its bias when it has one. With
+ * {@link Fusion#MATMUL_TRANS_B} the weight is read as it lies (FusedMatMul, transB); without, a Transpose that
+ * ONNX Runtime folds at load gives MatMul its [in, out] copy.
+ */
 public final class Linear {
+
+    private static final List<Attr> TRANS_B = List.of(Attr.i("transB", 1));
 
     private Linear() {}
 
     public static String apply(GraphBuilder g, String x, String prefix, long in, long out) {
-        String y = g.matmul(x, g.weightT(prefix + ".weight", out, in));
+        String y = g.fuses(Fusion.MATMUL_TRANS_B)
+                ? g.contrib("FusedMatMul", TRANS_B, x, g.weight(prefix + ".weight", out, in))
+                : g.matmul(x, g.weightT(prefix + ".weight", out, in));
         return g.has(prefix + ".bias") ? g.add(y, g.weight(prefix + ".bias", out)) : y;
     }
 }
