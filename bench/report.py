@@ -119,6 +119,9 @@ def graphs_section(w, path: Path) -> None:
       "(the JVM's and native libraries' code, and for the built graph the memory-mapped safetensors, which the "
       "kernel shares with its page cache and may drop and re-read).")
     w("")
+    if g.get("note"):
+        w(g["note"])
+        w("")
     for model, m in g["models"].items():
         w(f"**{model}**, {m['workload']}:")
         w("")

@@ -54,16 +54,11 @@ public final class Bert implements Architecture {
                 ? Embeddings.paddingOffsetPositions(g, ids, c.integer("pad_token_id", 1))
                 : Embeddings.positions(g, ids);
         x = g.add(x, Embeddings.lookup(g, p + "embeddings.position_embeddings.weight", positions, embedding, positionIds));
-        if (types > 1) {
-            String typeIds = g.tokenInput("token_type_ids");
-            x = g.add(x, Embeddings.lookup(g, p + "embeddings.token_type_embeddings.weight", types, embedding, typeIds));
-        } else if (types == 1) {
-            x = g.add(x, Embeddings.firstRow(g, p + "embeddings.token_type_embeddings.weight", types, embedding));
-        }
+        x = Embeddings.addTokenTypes(g, x, p + "embeddings.token_type_embeddings.weight", types, embedding);
         x = Norms.layerNorm(g, x, p + "embeddings.LayerNorm", embedding, eps);
         if (embedding != hidden) x = Linear.apply(g, x, p + "embeddings_project", embedding, hidden);
 
-        String layerMask = PostNormLayer.mask(g, mask);
+        PostNormLayer.Mask layerMask = PostNormLayer.Mask.of(g, mask, false);
         PostNormLayer.Shape shape = new PostNormLayer.Shape(hidden, heads, intermediate, eps, act);
         for (int i = 0; i < layers; i++) {
             String l = p + "encoder.layer." + i + ".";

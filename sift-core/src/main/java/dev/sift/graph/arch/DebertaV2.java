@@ -77,12 +77,7 @@ public final class DebertaV2 implements Architecture {
             x = g.add(x, Embeddings.lookup(g, p + "embeddings.position_embeddings.weight", maxPositions, embedding,
                     Embeddings.positions(g, ids)));
         }
-        if (types > 1) {
-            String typeIds = g.tokenInput("token_type_ids");
-            x = g.add(x, Embeddings.lookup(g, p + "embeddings.token_type_embeddings.weight", types, embedding, typeIds));
-        } else if (types == 1) {
-            x = g.add(x, Embeddings.firstRow(g, p + "embeddings.token_type_embeddings.weight", types, embedding));
-        }
+        x = Embeddings.addTokenTypes(g, x, p + "embeddings.token_type_embeddings.weight", types, embedding);
         if (embedding != hidden) x = Linear.apply(g, x, p + "embeddings.embed_proj", embedding, hidden);
         x = Norms.layerNorm(g, x, p + "embeddings.LayerNorm", hidden, eps);
         // Padding positions start from zero vectors, as transformers multiplies the embeddings by the mask.

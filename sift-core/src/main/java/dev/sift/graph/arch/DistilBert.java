@@ -39,7 +39,7 @@ public final class DistilBert implements Architecture {
                 Embeddings.positions(g, ids), 0));
         x = Norms.layerNorm(g, x, p + "embeddings.LayerNorm", hidden, EPS);
 
-        String layerMask = PostNormLayer.mask(g, mask);
+        PostNormLayer.Mask layerMask = PostNormLayer.Mask.of(g, mask, false);
         PostNormLayer.Shape shape = new PostNormLayer.Shape(hidden, heads, intermediate, EPS, act);
         for (int i = 0; i < layers; i++) {
             String l = p + "transformer.layer." + i + ".";

@@ -45,13 +45,7 @@ public final class Gte implements Architecture {
         String ids = g.tokenInput("input_ids");
         String mask = g.tokenInput("attention_mask");
         String x = Embeddings.lookup(g, p + "embeddings.word_embeddings.weight", vocab, hidden, ids);
-        if (types > 1) {
-            String typeIds = g.tokenInput("token_type_ids");
-            x = g.add(x, Embeddings.lookup(g, p + "embeddings.token_type_embeddings.weight", types, hidden, typeIds));
-        } else if (types == 1) {
-            // The reference's token types default to zeros: row 0 for every token.
-            x = g.add(x, Embeddings.firstRow(g, p + "embeddings.token_type_embeddings.weight", types, hidden));
-        }
+        x = Embeddings.addTokenTypes(g, x, p + "embeddings.token_type_embeddings.weight", types, hidden);
         x = Norms.layerNorm(g, x, p + "embeddings.LayerNorm", hidden, eps);
 
         // Positions count from 0 for every row (no padding offset); Sift never feeds more than

@@ -4,11 +4,10 @@ import dev.sift.graph.Architecture;
 import dev.sift.graph.GraphBuilder;
 import dev.sift.graph.Head;
 import dev.sift.graph.ModelConfig;
-import dev.sift.graph.blocks.Activations;
-import dev.sift.graph.blocks.Attention;
 import dev.sift.graph.blocks.Embeddings;
 import dev.sift.graph.blocks.Linear;
 import dev.sift.graph.blocks.Norms;
+import dev.sift.graph.blocks.PostNormLayer;
 import java.util.List;
 
 /**
@@ -29,7 +28,7 @@ public final class Mpnet implements Architecture {
     public void build(ModelConfig c, GraphBuilder g, Head head) {
         int hidden = c.integer("hidden_size", 768);
         int heads = c.integer("num_attention_heads", 12);
-        int headDim = c.headDim(hidden, heads);
+        c.headDim(hidden, heads); // refuses a hidden size the heads do not divide
         int layers = c.integer("num_hidden_layers", 12);
         int intermediate = c.integer("intermediate_size", 3072);
         int vocab = c.integer("vocab_size", 30527);
@@ -50,21 +49,14 @@ public final class Mpnet implements Architecture {
                 Embeddings.paddingOffsetPositions(g, ids, PADDING_IDX)));
         x = Norms.layerNorm(g, x, p + "embeddings.LayerNorm", hidden, eps);
 
-        String bias = Attention.maskBias(g, mask);
+        PostNormLayer.Mask layerMask = PostNormLayer.Mask.of(g, mask, true);
         String positionBias = positionBias(g, p + "encoder.relative_attention_bias.weight", buckets, heads, ids);
-        float scale = (float) (1 / Math.sqrt(headDim));
+        PostNormLayer.Shape shape = new PostNormLayer.Shape(hidden, heads, intermediate, eps, act);
         for (int i = 0; i < layers; i++) {
             String l = p + "encoder.layer." + i + ".";
-            String q = Attention.splitHeads(g, Linear.apply(g, x, l + "attention.attn.q", hidden, hidden), heads, headDim);
-            String k = Attention.splitHeads(g, Linear.apply(g, x, l + "attention.attn.k", hidden, hidden), heads, headDim);
-            String v = Attention.splitHeads(g, Linear.apply(g, x, l + "attention.attn.v", hidden, hidden), heads, headDim);
-            String context = Attention.mergeHeads(g,
-                    Attention.scaledDotProduct(g, q, k, v, scale, positionBias, bias), hidden);
-            String attended = Linear.apply(g, context, l + "attention.attn.o", hidden, hidden);
-            x = Norms.addAndNorm(g, attended, x, l + "attention.LayerNorm", hidden, eps);
-            String inner = Activations.apply(g, Linear.apply(g, x, l + "intermediate.dense", hidden, intermediate), act);
-            String out = Linear.apply(g, inner, l + "output.dense", intermediate, hidden);
-            x = Norms.addAndNorm(g, out, x, l + "output.LayerNorm", hidden, eps);
+            x = new PostNormLayer(l + "attention.attn.q", l + "attention.attn.k", l + "attention.attn.v",
+                    l + "attention.attn.o", l + "attention.LayerNorm", l + "intermediate.dense", l + "output.dense",
+                    l + "output.LayerNorm").apply(g, x, layerMask, shape, positionBias);
         }
 
         if (head == Head.HIDDEN_STATES) {

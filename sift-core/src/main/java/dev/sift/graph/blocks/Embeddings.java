@@ -27,8 +27,14 @@ public final class Embeddings {
         return g.add(counted, g.ints(paddingIdx));
     }
 
-    /** The token-type row 0 alone, for models whose tokenizer gives no types (type_vocab_size 1). */
-    public static String firstRow(GraphBuilder g, String name, long rows, long width) {
-        return g.gather(g.weight(name, rows, width), g.scalarInt(0), 0);
+    /**
+     * x plus its token-type embeddings from table {@code name}: looked up from a {@code token_type_ids} input when
+     * the model has two or more types, row 0 for every token when it has one (the reference's default types are
+     * zeros), nothing when it has none.
+     */
+    public static String addTokenTypes(GraphBuilder g, String x, String name, long types, long width) {
+        if (types > 1) return g.add(x, lookup(g, name, types, width, g.tokenInput("token_type_ids")));
+        if (types == 1) return g.add(x, g.gather(g.weight(name, types, width), g.scalarInt(0), 0));
+        return x;
     }
 }

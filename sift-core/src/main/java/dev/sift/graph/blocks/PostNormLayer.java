@@ -27,23 +27,36 @@ public record PostNormLayer(String query, String key, String value, String outpu
 
     /**
      * The attention mask in the form the layers take: ONNX Runtime's int32 mask index when {@link Fusion#ATTENTION}
-     * fuses them, else the additive float bias.
+     * fuses them, else the additive float bias. Layers whose scores take further biases (MPNet's relative
+     * positions) are never fused.
      */
-    public static String mask(GraphBuilder g, String attentionMask) {
-        return g.fuses(Fusion.ATTENTION) ? Attention.maskIndex(g, attentionMask) : Attention.maskBias(g, attentionMask);
+    public record Mask(String index, String bias) {
+
+        public static Mask of(GraphBuilder g, String attentionMask, boolean scoreBiases) {
+            return g.fuses(Fusion.ATTENTION) && !scoreBiases ? new Mask(Attention.maskIndex(g, attentionMask), null)
+                    : new Mask(null, Attention.maskBias(g, attentionMask));
+        }
     }
 
-    /** Applies the layer to x [batch, sequence, hidden]; {@code mask} comes from {@link #mask}. */
-    public String apply(GraphBuilder g, String x, String mask, Shape s) {
+    /**
+     * Applies the layer to x [batch, sequence, hidden].
+     *
+     * @param scoreBiases further additive biases of the attention scores, [.., heads, sequence, sequence]; only
+     *                    with a {@link Mask} made for them
+     */
+    public String apply(GraphBuilder g, String x, Mask mask, Shape s, String... scoreBiases) {
         String context;
-        if (g.fuses(Fusion.ATTENTION)) {
-            context = Attention.fused(g, x, mask, List.of(query, key, value), s.hidden(), s.heads());
+        if (mask.index() != null) {
+            context = Attention.fused(g, x, mask.index(), List.of(query, key, value), s.hidden(), s.heads());
         } else {
             String q = Attention.splitHeads(g, Linear.apply(g, x, query, s.hidden(), s.hidden()), s.heads(), s.headDim());
             String k = Attention.splitHeads(g, Linear.apply(g, x, key, s.hidden(), s.hidden()), s.heads(), s.headDim());
             String v = Attention.splitHeads(g, Linear.apply(g, x, value, s.hidden(), s.hidden()), s.heads(), s.headDim());
             float scale = (float) (1 / Math.sqrt(s.headDim()));
-            context = Attention.mergeHeads(g, Attention.scaledDotProduct(g, q, k, v, scale, mask), s.hidden());
+            String[] biases = new String[scoreBiases.length + 1];
+            System.arraycopy(scoreBiases, 0, biases, 0, scoreBiases.length);
+            biases[scoreBiases.length] = mask.bias();
+            context = Attention.mergeHeads(g, Attention.scaledDotProduct(g, q, k, v, scale, biases), s.hidden());
         }
         String attended = Linear.apply(g, context, output, s.hidden(), s.hidden());
         x = Norms.addAndNorm(g, attended, x, attnNorm, s.hidden(), s.eps());
