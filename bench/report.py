@@ -111,9 +111,9 @@ def graphs_section(w, path: Path) -> None:
     g = json.loads(path.read_text())
     w("## The graph built from safetensors against exported graphs")
     w("")
-    w(f"Written by `bench/run --graphs` on {g['date']} (`bench/graphs.py`): Sift's Java API in-process, default "
+    w(f"Written by `bench/run --graphs` (`bench/graphs.py`; last run {g['date']}): Sift's Java API in-process, default "
       "engine options, one client, the same weights and requests for every variant; variants interleaved, "
-      f"{g.get('reps', 3)} repetitions each, median shown. Start-up is `SiftModel.open` (graph built or read, "
+      "median of the repetitions shown. Start-up is `SiftModel.open` (graph built or read, "
       "session created, warm-up); peak RSS is the runner process's `VmHWM`, and after load its resident memory "
       "is split into anonymous (Java heap, ONNX Runtime's buffers, its packed weights) and file-backed pages "
       "(the JVM's and native libraries' code, and for the built graph the memory-mapped safetensors, which the "
@@ -123,7 +123,7 @@ def graphs_section(w, path: Path) -> None:
         w(g["note"])
         w("")
     for model, m in g["models"].items():
-        w(f"**{model}**, {m['workload']}:")
+        w(f"**{model}**, {m['workload']}:" + (f" {m['note']}" if m.get("note") else ""))
         w("")
         w("| graph | pairs/s | / torch export | spread | start-up s | peak RSS MB | after load: anon / file MB |")
         w("|---|---|---|---|---|---|---|")

@@ -227,6 +227,50 @@ def test_python_download_is_served_by_sift_without_the_hub(pool: ServerPool, wor
     assert cache_listing(cache) == before
 
 
+# -- (c) a safetensors checkpoint, shared both ways ------------------------------------------------------------------
+
+# What Sift fetches with --weights safetensors (and, for a repository without a graph, by default).
+SAFETENSORS_NEEDED = sorted([f for f in NEEDED if f != "onnx/model.onnx"] + ["model.safetensors"])
+
+
+def test_safetensors_checkpoint_is_shared_with_huggingface_hub_both_ways(pool: ServerPool, workdir: Path):
+    hub, commits, contents = start_hub()
+    main = commits["main"]
+    sift_home, python_home = workdir / "sift-side", workdir / "python-side"
+    try:
+        # Sift fetches the checkpoint instead of the graph and builds the graph from it.
+        server = pool.start("hub-safetensors", REPO, env=sift_env(sift_home, hub.endpoint, offline=False),
+                            served_names=["interop"], extra_args=["--weights", "safetensors"])
+        try:
+            assert_golden(server)
+        finally:
+            server.stop()
+        assert "graph built from safetensors" in server.log_tail(), server.log_tail()
+        fetched = sorted({r.path.split(f"/resolve/{main}/", 1)[1] for r in hub.requests
+                          if r.host == "hub" and r.method == "HEAD" and "/resolve/" in r.path})
+        assert fetched == SAFETENSORS_NEEDED, fetched
+
+        # Python downloads the same files into its own cache, for Sift to serve offline below.
+        snapshot_download(REPO, cache_dir=python_home / "hub", endpoint=hub.endpoint, allow_patterns=SAFETENSORS_NEEDED,
+                          token=TOKEN)
+    finally:
+        hub.close()
+
+    # huggingface_hub finds Sift's download offline, byte for byte.
+    found = try_to_load_from_cache(REPO, "model.safetensors", cache_dir=sift_home / "hub", revision=main)
+    assert isinstance(found, str) and Path(found).read_bytes() == contents[main]["model.safetensors"]
+    assert not (sift_home / "hub" / CACHE_FOLDER / "snapshots" / main / "onnx").exists()
+
+    # Sift serves Python's download with the Hub gone, from safetensors (the snapshot has no graph).
+    offline = pool.start("hub-safetensors-offline", REPO, env=sift_env(python_home, hub.endpoint, offline=True),
+                         served_names=["interop"])
+    try:
+        assert_golden(offline)
+    finally:
+        offline.stop()
+    assert "graph built from safetensors" in offline.log_tail(), offline.log_tail()
+
+
 # -- a renamed repository (the Hub answers the old name with a relative 307) ----------------------------------------
 
 def test_huggingface_hub_follows_a_renamed_repository(workdir: Path):
