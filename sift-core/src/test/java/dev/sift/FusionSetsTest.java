@@ -22,7 +22,8 @@ class FusionSetsTest {
     private static final List<String> SETS = List.of("none", "attention", "skip_layer_norm", "matmul_trans_b",
             "attention,skip_layer_norm", "attention,skip_layer_norm,matmul_trans_b");
     private static final List<String> FIXTURES = List.of("bert-cross-encoder", "xlmr-cross-encoder",
-            "distilbert-cross-encoder", "bert-embedding", "mpnet-embedding", "gte-multilingual-cross-encoder");
+            "distilbert-cross-encoder", "bert-embedding", "mpnet-embedding", "gte-multilingual-cross-encoder",
+            "modernbert-cross-encoder", "deberta-v2-cross-encoder", "electra-cross-encoder");
 
     @TestFactory
     Stream<DynamicTest> everyFusionSetReproducesTheGoldens() {

@@ -9,6 +9,7 @@ import dev.sift.graph.ModelConfig;
 import dev.sift.graph.blocks.Activations;
 import dev.sift.graph.blocks.Attention;
 import dev.sift.graph.blocks.Embeddings;
+import dev.sift.graph.blocks.Linear;
 import dev.sift.graph.blocks.Rotary;
 import dev.sift.graph.onnx.OnnxIr.TensorProto.DataType;
 import java.util.ArrayList;
@@ -103,8 +104,7 @@ public final class ModernBert implements Architecture {
     private record Layers(GraphBuilder g, long hidden, double eps, boolean normBias) {
 
         String linear(String x, String prefix, long in, long out, boolean bias) {
-            String y = g.matmul(x, g.weightT(prefix + ".weight", out, in));
-            return bias ? g.add(y, g.weight(prefix + ".bias", out)) : y;
+            return Linear.apply(g, x, prefix, in, out, bias);
         }
 
         String norm(String x, String prefix) {

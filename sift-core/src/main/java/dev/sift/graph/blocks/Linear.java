@@ -17,9 +17,14 @@ public final class Linear {
     private Linear() {}
 
     public static String apply(GraphBuilder g, String x, String prefix, long in, long out) {
+        return apply(g, x, prefix, in, out, g.has(prefix + ".bias"));
+    }
+
+    /** The same, with a bias exactly when {@code bias} says (ModernBERT's config decides, not its checkpoint). */
+    public static String apply(GraphBuilder g, String x, String prefix, long in, long out, boolean bias) {
         String y = g.fuses(Fusion.MATMUL_TRANS_B)
                 ? g.contrib("FusedMatMul", TRANS_B, x, g.weight(prefix + ".weight", out, in))
                 : g.matmul(x, g.weightT(prefix + ".weight", out, in));
-        return g.has(prefix + ".bias") ? g.add(y, g.weight(prefix + ".bias", out)) : y;
+        return bias ? g.add(y, g.weight(prefix + ".bias", out)) : y;
     }
 }
