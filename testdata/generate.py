@@ -1011,6 +1011,17 @@ def file_listing() -> list[tuple[str, int, str]]:
     return rows
 
 
+def print_listing(fixtures: set[str] | None = None) -> None:
+    """Size and digest of every file of the named fixture folders (all when None), to compare runs by eye."""
+    total = count = 0
+    for rel, size, digest in file_listing():
+        if fixtures is None or rel.split("/")[1] in fixtures:
+            total += size
+            count += 1
+            print(f"  {size:>9}  {digest}  {rel}")
+    print(f"total: {total} bytes in {count} files; elapsed {time.time() - _T0:.1f}s (imports included)")
+
+
 def set_up_reference_stack() -> None:
     """Quiet, single-threaded, deterministic torch; the versions printed and checked against the pins."""
     logging.basicConfig(level=logging.WARNING)
@@ -1040,11 +1051,7 @@ def main() -> int:
         make_bert_cross_encoder("bert-two-label", bert_tok, workdir, num_labels=2, seed=SEED + 4,
                                 id2label={0: "negative", 1: "positive"})
 
-    total = 0
-    for rel, size, digest in file_listing():
-        total += size
-        print(f"  {size:>9}  {digest}  {rel}")
-    print(f"total: {total} bytes in {len(file_listing())} files; elapsed {time.time() - _T0:.1f}s (imports included)")
+    print_listing()
     return 0
 
 

@@ -24,7 +24,6 @@ import contextlib
 import io
 import sys
 import tempfile
-import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
@@ -497,13 +496,7 @@ def main() -> int:
     with tempfile.TemporaryDirectory(prefix="sift-encoder-fixtures-") as tmp:
         make_all(corpus, Path(tmp))
 
-    total = count = 0
-    for rel, size, digest in g.file_listing():
-        if rel.split("/")[1] in FIXTURES:
-            total += size
-            count += 1
-            print(f"  {size:>9}  {digest}  {rel}")
-    print(f"total: {total} bytes in {count} files; elapsed {time.time() - g._T0:.1f}s (imports included)")
+    g.print_listing(set(FIXTURES))
     return 0
 
 
