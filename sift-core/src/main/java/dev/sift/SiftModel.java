@@ -6,6 +6,7 @@ import dev.sift.batching.SchedulerStats;
 import dev.sift.engine.EngineOptions;
 import dev.sift.engine.OnnxEngine;
 import dev.sift.graph.Architectures;
+import dev.sift.graph.BuiltGraph;
 import dev.sift.graph.Head;
 import dev.sift.model.ModelLoader;
 import dev.sift.model.ModelOptions;
@@ -75,8 +76,7 @@ public final class SiftModel implements AutoCloseable {
         OnnxEngine engine = null;
         Scheduler scheduler = null;
         try {
-            engine = spec.buildsGraph()
-                    ? OnnxEngine.open(Architectures.build(spec.directory(), head(spec)), engineOptions)
+            engine = spec.buildsGraph() ? OnnxEngine.open(build(spec, tokenizer), engineOptions)
                     : OnnxEngine.open(spec.onnxFile(), engineOptions);
             scheduler = new Scheduler(engine, logitsBounded(spec, schedulerOptions), engineOptions.workers(), spec.padTokenId());
             Scorer scorer = Scorer.create(spec, tokenizer, engine, scheduler);
@@ -91,17 +91,23 @@ public final class SiftModel implements AutoCloseable {
         }
     }
 
-    private static Head head(ModelSpec spec) {
-        return spec.task() == ModelTask.EMBEDDING ? Head.HIDDEN_STATES : Head.LOGITS;
+    /** The graph Sift builds from the folder's safetensors: an LLM reranker's scores only its answer tokens. */
+    private static BuiltGraph build(ModelSpec spec, TextTokenizer tokenizer) {
+        return switch (spec.task()) {
+            case LLM_RERANKER -> Architectures.buildReranker(spec.directory(), Scorer.answerTokens(spec, tokenizer));
+            case EMBEDDING -> Architectures.build(spec.directory(), Head.HIDDEN_STATES);
+            case CROSS_ENCODER, CLASSIFIER -> Architectures.build(spec.directory(), Head.LOGITS);
+        };
     }
 
     /**
-     * An LLM reranker's graph returns logits over the whole vocabulary at every position (4 bytes each, copied out
-     * once per batch), so its batches are kept to what fits {@link #LOGITS_BYTES_PER_BATCH}. One input longer than
-     * that still runs, alone: the scheduler always takes a batch's first input.
+     * An exported LLM reranker's graph returns logits over the whole vocabulary at every position (4 bytes each,
+     * copied out once per batch), so its batches are kept to what fits {@link #LOGITS_BYTES_PER_BATCH}. One input
+     * longer than that still runs, alone: the scheduler always takes a batch's first input.
      */
     private static SchedulerOptions logitsBounded(ModelSpec spec, SchedulerOptions options) {
-        if (spec.task() != ModelTask.LLM_RERANKER || spec.vocabSize() <= 0) return options;
+        // A built graph computes only the answer tokens' logits, so the token budget alone bounds its batches.
+        if (spec.task() != ModelTask.LLM_RERANKER || spec.buildsGraph() || spec.vocabSize() <= 0) return options;
         long fit = Math.max(1, LOGITS_BYTES_PER_BATCH / (4L * spec.vocabSize()));
         return fit >= options.maxBatchTokens() ? options : options.withMaxBatchTokens((int) fit);
     }

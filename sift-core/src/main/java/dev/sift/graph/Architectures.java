@@ -6,14 +6,17 @@ import java.io.IOException;
 import dev.sift.graph.arch.Bert;
 import dev.sift.graph.arch.DebertaV2;
 import dev.sift.graph.arch.DistilBert;
+import dev.sift.graph.arch.Gemma;
 import dev.sift.graph.arch.Gte;
 import dev.sift.graph.arch.ModernBert;
 import dev.sift.graph.arch.Mpnet;
+import dev.sift.graph.arch.Qwen3;
 import dev.sift.model.ModelException;
 import dev.sift.weights.Checkpoint;
 import java.nio.file.Path;
 import java.util.Map;
 import java.util.TreeMap;
+import java.util.TreeSet;
 import java.util.function.Supplier;
 
 /** The graph builder of each {@code model_type}, and the one entry point that builds a model's graph. */
@@ -31,18 +34,25 @@ public final class Architectures {
             "distilbert", DistilBert::new,
             "mpnet", Mpnet::new));
 
+    /** Decoder LMs served as rerankers: their graphs end in the answer tokens' logits, not in a classifier. */
+    private static final Map<String, Supplier<DecoderArchitecture>> DECODERS_BY_MODEL_TYPE = new TreeMap<>(Map.of(
+            "qwen3", Qwen3::new,
+            "gemma", Gemma::new));
+
     private static final ObjectMapper JSON = new ObjectMapper();
 
     private Architectures() {}
 
     /** Whether Sift can build a graph for this {@code model_type}. */
     public static boolean supports(String modelType) {
-        return BY_MODEL_TYPE.containsKey(modelType);
+        return BY_MODEL_TYPE.containsKey(modelType) || DECODERS_BY_MODEL_TYPE.containsKey(modelType);
     }
 
     /** The model types Sift builds, for messages. */
     public static String supported() {
-        return String.join(", ", BY_MODEL_TYPE.keySet());
+        TreeSet<String> all = new TreeSet<>(BY_MODEL_TYPE.keySet());
+        all.addAll(DECODERS_BY_MODEL_TYPE.keySet());
+        return String.join(", ", all);
     }
 
     /**
@@ -52,22 +62,45 @@ public final class Architectures {
      */
     public static BuiltGraph build(Path directory, Head head) {
         Path configFile = directory.resolve("config.json");
-        JsonNode config;
-        try {
-            config = JSON.readTree(configFile.toFile());
-        } catch (IOException e) {
-            throw new ModelException("cannot read " + configFile + ": " + e.getMessage(), e);
-        }
+        JsonNode config = readConfig(configFile);
         String modelType = config.path("model_type").asText("");
         Supplier<Architecture> architecture = BY_MODEL_TYPE.get(modelType);
-        if (architecture == null) {
-            throw new ModelException("cannot build a graph for model_type \"" + modelType + "\" (" + configFile
-                    + "): Sift builds " + String.join(", ", BY_MODEL_TYPE.keySet())
-                    + " from safetensors; for another architecture, export an ONNX graph with optimum-cli export onnx");
-        }
+        if (architecture == null) throw unknown(modelType, configFile, BY_MODEL_TYPE);
         Checkpoint checkpoint = Checkpoint.open(directory);
         GraphBuilder g = new GraphBuilder(checkpoint, Fusion.configured());
         architecture.get().build(new ModelConfig(config, configFile), g, head);
         return g.build(modelType + " graph built from " + checkpoint.describe());
+    }
+
+    /**
+     * Builds the reranker graph of the decoder LM in {@code directory}: output
+     * {@link DecoderArchitecture#ANSWER_LOGITS}, one column per entry of {@code answerTokens}.
+     *
+     * @throws ModelException for an unknown decoder architecture, a missing or misshapen tensor, or a bad field
+     */
+    public static BuiltGraph buildReranker(Path directory, int[] answerTokens) {
+        Path configFile = directory.resolve("config.json");
+        JsonNode config = readConfig(configFile);
+        String modelType = config.path("model_type").asText("");
+        Supplier<DecoderArchitecture> architecture = DECODERS_BY_MODEL_TYPE.get(modelType);
+        if (architecture == null) throw unknown(modelType, configFile, DECODERS_BY_MODEL_TYPE);
+        Checkpoint checkpoint = Checkpoint.open(directory);
+        GraphBuilder g = new GraphBuilder(checkpoint, Fusion.configured());
+        architecture.get().build(new ModelConfig(config, configFile), g, answerTokens.clone());
+        return g.build(modelType + " reranker graph built from " + checkpoint.describe());
+    }
+
+    private static JsonNode readConfig(Path configFile) {
+        try {
+            return JSON.readTree(configFile.toFile());
+        } catch (IOException e) {
+            throw new ModelException("cannot read " + configFile + ": " + e.getMessage(), e);
+        }
+    }
+
+    private static ModelException unknown(String modelType, Path configFile, Map<String, ?> known) {
+        return new ModelException("cannot build a graph for model_type \"" + modelType + "\" (" + configFile
+                + "): Sift builds " + String.join(", ", known.keySet())
+                + " from safetensors; for another architecture, export an ONNX graph with optimum-cli export onnx");
     }
 }

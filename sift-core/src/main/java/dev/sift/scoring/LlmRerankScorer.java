@@ -28,13 +28,23 @@ final class LlmRerankScorer extends Scorer {
         this.twoWay = family.noToken() != null;
     }
 
-    static LlmRerankScorer create(ModelSpec spec, TextTokenizer tokenizer, Scheduler scheduler, String logits) {
+    /**
+     * @param answerLogits a built graph's [batch, answers] output ({@code DecoderArchitecture.ANSWER_LOGITS}), or
+     *                     null for an exported graph's full {@code logits}, of which the engine reads the answer
+     *                     columns at the last token
+     */
+    static LlmRerankScorer create(ModelSpec spec, TextTokenizer tokenizer, Scheduler scheduler, String logits,
+                                  String answerLogits) {
+        Readout readout = answerLogits != null ? Readout.whole(answerLogits)
+                : Readout.lastToken(logits, answerTokenIds(spec, tokenizer));
+        return new LlmRerankScorer(spec, tokenizer, scheduler, readout);
+    }
+
+    /** The family's answer tokens ("yes", then "no" when it has one) as the model's tokenizer numbers them. */
+    static int[] answerTokenIds(ModelSpec spec, TextTokenizer tokenizer) {
         LlmReranker family = spec.llmReranker();
         int yes = answerToken(spec, tokenizer, family.yesToken());
-        Readout readout = family.noToken() == null
-                ? Readout.lastToken(logits, yes)
-                : Readout.lastToken(logits, yes, answerToken(spec, tokenizer, family.noToken()));
-        return new LlmRerankScorer(spec, tokenizer, scheduler, readout);
+        return family.noToken() == null ? new int[] {yes} : new int[] {yes, answerToken(spec, tokenizer, family.noToken())};
     }
 
     private static int answerToken(ModelSpec spec, TextTokenizer tokenizer, String token) {

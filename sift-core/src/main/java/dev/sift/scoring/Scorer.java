@@ -3,6 +3,7 @@ package dev.sift.scoring;
 import dev.sift.batching.RowSink;
 import dev.sift.batching.Scheduler;
 import dev.sift.engine.OnnxEngine;
+import dev.sift.graph.DecoderArchitecture;
 import dev.sift.engine.Readout;
 import dev.sift.model.ModelException;
 import dev.sift.model.ModelSpec;
@@ -35,10 +36,17 @@ public abstract sealed class Scorer permits CrossEncoderScorer, EmbeddingScorer,
         return switch (spec.task()) {
             case EMBEDDING -> new EmbeddingScorer(spec, tokenizer, scheduler,
                     Readout.whole(chooseOutput(engine, "last_hidden_state", 3, spec)));
-            case LLM_RERANKER -> LlmRerankScorer.create(spec, tokenizer, scheduler, chooseOutput(engine, "logits", 3, spec));
+            case LLM_RERANKER -> engine.outputRanks().getOrDefault(DecoderArchitecture.ANSWER_LOGITS, -1) == 2
+                    ? LlmRerankScorer.create(spec, tokenizer, scheduler, null, DecoderArchitecture.ANSWER_LOGITS)
+                    : LlmRerankScorer.create(spec, tokenizer, scheduler, chooseOutput(engine, "logits", 3, spec), null);
             case CROSS_ENCODER, CLASSIFIER -> new CrossEncoderScorer(spec, tokenizer, scheduler,
                     Readout.whole(chooseOutput(engine, "logits", 2, spec)));
         };
+    }
+
+    /** The answer tokens an LLM reranker's graph is built to score (a built graph computes only those). */
+    public static int[] answerTokens(ModelSpec spec, TextTokenizer tokenizer) {
+        return LlmRerankScorer.answerTokenIds(spec, tokenizer);
     }
 
     /** Runs encoded inputs through the model, handing each its output row; refuses at once when overloaded. */

@@ -48,7 +48,7 @@ public final class Fixtures {
         return Files.isRegularFile(model(name).resolve("onnx/model.onnx"));
     }
 
-    /** Whether Sift builds the fixture's graph from safetensors: every encoder; the LLM rerankers are not yet. */
+    /** Whether Sift builds the fixture's graph from safetensors (every architecture of the fixtures). */
     public static boolean buildable(String name) {
         try {
             String type = JSON.readTree(model(name).resolve("config.json").toFile()).path("model_type").asText();

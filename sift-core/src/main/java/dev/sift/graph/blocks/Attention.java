@@ -65,4 +65,25 @@ public final class Attention {
     public static String[] splitPacked(GraphBuilder g, String qkv, long hidden) {
         return g.ops("Split", 3, List.of(Attr.i("axis", -1)), qkv, g.ints(hidden, hidden, hidden));
     }
+
+    /**
+     * The additive [batch, 1, sequence, sequence] bias of a decoder: query i attends key j when j ≤ i and j is a
+     * real token (transformers' causal mask combined with the padding mask). Positions are [sequence] int64. Every
+     * query sees key 0, so no row is all masked (padded queries of right-padded rows stay finite).
+     */
+    public static String causalBias(GraphBuilder g, String mask, String positions) {
+        String causal = g.op("LessOrEqual", g.unsqueeze(positions, 0), g.unsqueeze(positions, 1));
+        String keys = g.unsqueeze(g.op("Cast", List.of(Attr.i("to", 9)), mask), 1, 2); // 9: BOOL
+        return g.op("Where", g.op("And", causal, keys), g.scalar(0f), g.scalar(MASKED));
+    }
+
+    /**
+     * Grouped-query attention's {@code repeat_kv}: [batch, kvHeads, sequence, size] → [batch, kvHeads·groups,
+     * sequence, size], each key/value head repeated for the {@code groups} query heads that share it.
+     */
+    public static String repeatKv(GraphBuilder g, String x, long kvHeads, long groups, long size) {
+        if (groups == 1) return x;
+        String expanded = g.op("Expand", g.unsqueeze(x, 2), g.ints(1, 1, groups, 1, 1));
+        return g.reshape(expanded, 0, kvHeads * groups, -1, size);
+    }
 }

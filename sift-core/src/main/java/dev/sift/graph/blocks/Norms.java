@@ -25,4 +25,15 @@ public final class Norms {
                 ? g.contrib("SkipLayerNormalization", epsilon, x, residual, gamma, g.weight(prefix + ".bias", hidden))
                 : g.contrib("SkipLayerNormalization", epsilon, x, residual, gamma);
     }
+
+    /**
+     * RMSNorm at {@code prefix} over the last axis: x·rsqrt(mean(x²) + eps) times the weight, or times
+     * (1 + weight) with {@code unitOffset} (Gemma stores the weight centred on 0). No bias.
+     */
+    public static String rmsNorm(GraphBuilder g, String x, String prefix, long size, double eps, boolean unitOffset) {
+        String meanSquare = g.op("ReduceMean", List.of(Attr.ints("axes", -1), Attr.i("keepdims", 1)), g.mul(x, x));
+        String normed = g.mul(x, g.op("Reciprocal", g.op("Sqrt", g.add(meanSquare, g.scalar((float) eps)))));
+        String weight = g.weight(prefix + ".weight", size);
+        return g.mul(normed, unitOffset ? g.add(g.scalar(1f), weight) : weight);
+    }
 }
