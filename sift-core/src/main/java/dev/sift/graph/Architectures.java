@@ -61,15 +61,7 @@ public final class Architectures {
      * @throws ModelException for an unknown architecture, a missing or misshapen tensor, or a bad field
      */
     public static BuiltGraph build(Path directory, Head head) {
-        Path configFile = directory.resolve("config.json");
-        JsonNode config = readConfig(configFile);
-        String modelType = config.path("model_type").asText("");
-        Supplier<Architecture> architecture = BY_MODEL_TYPE.get(modelType);
-        if (architecture == null) throw unknown(modelType, configFile, BY_MODEL_TYPE);
-        Checkpoint checkpoint = Checkpoint.open(directory);
-        GraphBuilder g = new GraphBuilder(checkpoint, Fusion.configured());
-        architecture.get().build(new ModelConfig(config, configFile), g, head);
-        return g.build(modelType + " graph built from " + checkpoint.describe());
+        return build(directory, BY_MODEL_TYPE, "graph", (architecture, c, g) -> architecture.build(c, g, head));
     }
 
     /**
@@ -79,15 +71,26 @@ public final class Architectures {
      * @throws ModelException for an unknown decoder architecture, a missing or misshapen tensor, or a bad field
      */
     public static BuiltGraph buildReranker(Path directory, int[] answerTokens) {
+        int[] answers = answerTokens.clone();
+        return build(directory, DECODERS_BY_MODEL_TYPE, "reranker graph",
+                (architecture, c, g) -> architecture.build(c, g, answers));
+    }
+
+    /** How one kind of architecture writes its graph. */
+    private interface Writer<A> {
+        void write(A architecture, ModelConfig config, GraphBuilder g);
+    }
+
+    private static <A> BuiltGraph build(Path directory, Map<String, Supplier<A>> registry, String what, Writer<A> writer) {
         Path configFile = directory.resolve("config.json");
         JsonNode config = readConfig(configFile);
         String modelType = config.path("model_type").asText("");
-        Supplier<DecoderArchitecture> architecture = DECODERS_BY_MODEL_TYPE.get(modelType);
-        if (architecture == null) throw unknown(modelType, configFile, DECODERS_BY_MODEL_TYPE);
+        Supplier<A> architecture = registry.get(modelType);
+        if (architecture == null) throw unknown(modelType, configFile, registry);
         Checkpoint checkpoint = Checkpoint.open(directory);
         GraphBuilder g = new GraphBuilder(checkpoint, Fusion.configured());
-        architecture.get().build(new ModelConfig(config, configFile), g, answerTokens.clone());
-        return g.build(modelType + " reranker graph built from " + checkpoint.describe());
+        writer.write(architecture.get(), new ModelConfig(config, configFile), g);
+        return g.build(modelType + " " + what + " built from " + checkpoint.describe());
     }
 
     private static JsonNode readConfig(Path configFile) {
