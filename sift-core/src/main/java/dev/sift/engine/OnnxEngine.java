@@ -75,6 +75,7 @@ public final class OnnxEngine implements AutoCloseable {
     public static OnnxEngine open(BuiltGraph graph, EngineOptions options) {
         OrtEnvironment env = OrtEnvironment.getEnvironment();
         List<OnnxTensor> weights = new ArrayList<>(graph.initializers().size());
+        OrtSession session;
         try (OrtSession.SessionOptions so = sessionOptions(options)) {
             Map<String, OnnxTensorLike> byName = new HashMap<>();
             for (TensorData t : graph.initializers()) {
@@ -83,13 +84,12 @@ public final class OnnxEngine implements AutoCloseable {
                 byName.put(t.name(), tensor);
             }
             so.addExternalInitializers(byName);
-            OrtSession session = env.createSession(graph.model(), so);
-            return inspect(env, session, graph.description(), weights);
+            session = env.createSession(graph.model(), so);
         } catch (OrtException | RuntimeException e) {
             weights.forEach(OnnxTensor::close);
-            if (e instanceof ModelException m) throw m;
             throw new ModelException("cannot load the " + graph.description() + ": " + e.getMessage(), e);
         }
+        return inspect(env, session, graph.description(), weights); // closes the weights itself if it refuses
     }
 
     private static OnnxJavaType javaType(DType dtype) {

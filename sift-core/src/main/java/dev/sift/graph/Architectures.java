@@ -16,7 +16,6 @@ import dev.sift.weights.Checkpoint;
 import java.nio.file.Path;
 import java.util.Map;
 import java.util.TreeMap;
-import java.util.TreeSet;
 import java.util.function.Supplier;
 
 /** The graph builder of each {@code model_type}, and the one entry point that builds a model's graph. */
@@ -46,13 +45,6 @@ public final class Architectures {
     /** Whether Sift can build a graph for this {@code model_type}. */
     public static boolean supports(String modelType) {
         return BY_MODEL_TYPE.containsKey(modelType) || DECODERS_BY_MODEL_TYPE.containsKey(modelType);
-    }
-
-    /** The model types Sift builds, for messages. */
-    public static String supported() {
-        TreeSet<String> all = new TreeSet<>(BY_MODEL_TYPE.keySet());
-        all.addAll(DECODERS_BY_MODEL_TYPE.keySet());
-        return String.join(", ", all);
     }
 
     /**
@@ -99,6 +91,13 @@ public final class Architectures {
         } catch (IOException e) {
             throw new ModelException("cannot read " + configFile + ": " + e.getMessage(), e);
         }
+    }
+
+    /** The refusal for a {@code model_type} no builder serves, naming every one that is. */
+    public static ModelException unsupported(String modelType, Path configFile) {
+        Map<String, Object> all = new TreeMap<>(BY_MODEL_TYPE);
+        all.putAll(DECODERS_BY_MODEL_TYPE);
+        return unknown(modelType, configFile, all);
     }
 
     private static ModelException unknown(String modelType, Path configFile, Map<String, ?> known) {

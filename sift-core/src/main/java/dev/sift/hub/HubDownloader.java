@@ -2,6 +2,7 @@ package dev.sift.hub;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.sift.model.ModelLoader;
 import dev.sift.model.QuantizedGraphs;
 import dev.sift.model.WeightsFormat;
 import dev.sift.weights.Checkpoint;
@@ -49,8 +50,9 @@ public final class HubDownloader {
     /** Configuration files Sift reads when present. */
     private static final Set<String> CONFIG_FILES = Set.of("config.json", "tokenizer.json", "tokenizer_config.json",
             "special_tokens_map.json", "modules.json", "sentence_bert_config.json", "config_sentence_transformers.json");
-    /** sentence-transformers module folders: 1_Pooling/config.json, 2_Normalize/config.json, ... */
+    /** The shards a model.safetensors.index.json names, as transformers writes them. */
     private static final Pattern SHARD = Pattern.compile("model-[0-9]+-of-[0-9]+\\.safetensors");
+    /** sentence-transformers module folders: 1_Pooling/config.json, 2_Normalize/config.json, ... */
     private static final Pattern MODULE_CONFIG = Pattern.compile("[0-9]+_[A-Za-z]+/config\\.json");
 
     private final HubSettings settings;
@@ -101,7 +103,7 @@ public final class HubDownloader {
             if (CONFIG_FILES.contains(f) || MODULE_CONFIG.matcher(f).matches()) needed.add(f);
         }
         boolean graphNamed = onnxFile != null || int8;
-        boolean hasGraph = files.contains("onnx/model.onnx") || files.contains("model.onnx");
+        boolean hasGraph = ModelLoader.DEFAULT_GRAPHS.stream().anyMatch(files::contains);
         if (weights == WeightsFormat.SAFETENSORS || (weights == WeightsFormat.AUTO && !graphNamed && !hasGraph)) {
             List<String> checkpoint = files.stream().filter(f -> f.equals(Checkpoint.SINGLE_FILE)
                     || f.equals(Checkpoint.INDEX_FILE) || SHARD.matcher(f).matches()).sorted().toList();
@@ -129,8 +131,7 @@ public final class HubDownloader {
                 candidates.add(name);
             }
         } else {
-            candidates.add("onnx/model.onnx");
-            candidates.add("model.onnx");
+            candidates.addAll(ModelLoader.DEFAULT_GRAPHS);
         }
         for (String candidate : candidates) {
             if (files.contains(candidate)) {

@@ -23,6 +23,9 @@ public final class ModelLoader {
     private static final Set<String> PADDING_OFFSET_POSITIONS =
             Set.of("roberta", "xlm-roberta", "xlm-roberta-xl", "camembert", "mpnet");
 
+    /** The graph a folder runs when none is named, in the order looked for (as optimum and the Hub lay them out). */
+    public static final List<String> DEFAULT_GRAPHS = List.of("onnx/model.onnx", "model.onnx");
+
     /** transformers writes this (int(1e30)) for "no limit" in tokenizer_config.json. */
     private static final double NO_TOKENIZER_LIMIT = 1e6;
 
@@ -206,26 +209,20 @@ public final class ModelLoader {
         WeightsFormat chosen = options.weights();
         if (chosen == WeightsFormat.AUTO) {
             boolean graphNamed = options.int8() || options.onnxFile() != null;
-            if (graphNamed || hasOnnxGraph(dir)) return WeightsFormat.ONNX;
+            if (graphNamed || DEFAULT_GRAPHS.stream().anyMatch(g -> Files.isRegularFile(dir.resolve(g)))) {
+                return WeightsFormat.ONNX;
+            }
             if (!Checkpoint.present(dir)) {
-                if (Checkpoint.onlyPickle(dir)) Checkpoint.open(dir); // refuses, saying how to convert
+                if (Checkpoint.onlyPickle(dir)) throw Checkpoint.absent(dir);
                 return WeightsFormat.ONNX; // refused by onnxFile(), naming the graphs there are
             }
             chosen = WeightsFormat.SAFETENSORS;
         }
         if (chosen == WeightsFormat.SAFETENSORS) {
-            if (!Architectures.supports(modelType)) {
-                throw new ModelException("Sift cannot build a graph for model_type \"" + modelType + "\" ("
-                        + dir.resolve("config.json") + "); it builds " + Architectures.supported()
-                        + " from safetensors. Serve an ONNX export instead (optimum-cli export onnx)");
-            }
-            if (!Checkpoint.present(dir)) Checkpoint.open(dir); // refuses, naming what the folder has instead
+            if (!Architectures.supports(modelType)) throw Architectures.unsupported(modelType, dir.resolve("config.json"));
+            if (!Checkpoint.present(dir)) throw Checkpoint.absent(dir);
         }
         return chosen;
-    }
-
-    private static boolean hasOnnxGraph(Path dir) {
-        return Files.isRegularFile(dir.resolve("onnx/model.onnx")) || Files.isRegularFile(dir.resolve("model.onnx"));
     }
 
     private static Path onnxFile(Path dir, String requested) {
@@ -236,7 +233,7 @@ public final class ModelLoader {
             }
             return file;
         }
-        for (String candidate : List.of("onnx/model.onnx", "model.onnx")) {
+        for (String candidate : DEFAULT_GRAPHS) {
             Path file = dir.resolve(candidate);
             if (Files.isRegularFile(file)) return file;
         }

@@ -29,14 +29,10 @@ final class LlmRerankScorer extends Scorer {
     }
 
     /**
-     * @param answerLogits a built graph's [batch, answers] output ({@code DecoderArchitecture.ANSWER_LOGITS}), or
-     *                     null for an exported graph's full {@code logits}, of which the engine reads the answer
-     *                     columns at the last token
+     * @param readout a built graph's [batch, answers] output whole, or an exported graph's full logits at the
+     *                answer columns ({@link #answerTokenIds}) of the last token; either way [rows, answers]
      */
-    static LlmRerankScorer create(ModelSpec spec, TextTokenizer tokenizer, Scheduler scheduler, String logits,
-                                  String answerLogits) {
-        Readout readout = answerLogits != null ? Readout.whole(answerLogits)
-                : Readout.lastToken(logits, answerTokenIds(spec, tokenizer));
+    static LlmRerankScorer create(ModelSpec spec, TextTokenizer tokenizer, Scheduler scheduler, Readout readout) {
         return new LlmRerankScorer(spec, tokenizer, scheduler, readout);
     }
 

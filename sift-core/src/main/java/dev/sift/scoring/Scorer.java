@@ -3,8 +3,8 @@ package dev.sift.scoring;
 import dev.sift.batching.RowSink;
 import dev.sift.batching.Scheduler;
 import dev.sift.engine.OnnxEngine;
-import dev.sift.graph.DecoderArchitecture;
 import dev.sift.engine.Readout;
+import dev.sift.graph.DecoderArchitecture;
 import dev.sift.model.ModelException;
 import dev.sift.model.ModelSpec;
 import dev.sift.tokenize.Encoded;
@@ -36,9 +36,10 @@ public abstract sealed class Scorer permits CrossEncoderScorer, EmbeddingScorer,
         return switch (spec.task()) {
             case EMBEDDING -> new EmbeddingScorer(spec, tokenizer, scheduler,
                     Readout.whole(chooseOutput(engine, "last_hidden_state", 3, spec)));
-            case LLM_RERANKER -> engine.outputRanks().getOrDefault(DecoderArchitecture.ANSWER_LOGITS, -1) == 2
-                    ? LlmRerankScorer.create(spec, tokenizer, scheduler, null, DecoderArchitecture.ANSWER_LOGITS)
-                    : LlmRerankScorer.create(spec, tokenizer, scheduler, chooseOutput(engine, "logits", 3, spec), null);
+            case LLM_RERANKER -> LlmRerankScorer.create(spec, tokenizer, scheduler,
+                    engine.outputRanks().getOrDefault(DecoderArchitecture.ANSWER_LOGITS, -1) == 2
+                            ? Readout.whole(DecoderArchitecture.ANSWER_LOGITS)
+                            : Readout.lastToken(chooseOutput(engine, "logits", 3, spec), answerTokens(spec, tokenizer)));
             case CROSS_ENCODER, CLASSIFIER -> new CrossEncoderScorer(spec, tokenizer, scheduler,
                     Readout.whole(chooseOutput(engine, "logits", 2, spec)));
         };

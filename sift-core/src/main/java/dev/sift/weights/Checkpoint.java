@@ -11,7 +11,6 @@ import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import java.util.Set;
 
 /**
@@ -77,16 +76,22 @@ public final class Checkpoint {
         } else if (Files.isRegularFile(directory.resolve(SINGLE_FILE))) {
             SafetensorsFile file = SafetensorsFile.open(directory.resolve(SINGLE_FILE));
             for (String name : file.names()) byTensor.put(name, file);
-        } else if (onlyPickle(directory)) {
-            throw new ModelException(directory + " has only PyTorch pickle weights (pytorch_model.bin); Sift reads"
+        } else {
+            throw absent(directory);
+        }
+        return new Checkpoint(directory, byTensor);
+    }
+
+    /** The refusal for a folder without a checkpoint: how to convert pickle weights, or what was looked for. */
+    public static ModelException absent(Path directory) {
+        if (onlyPickle(directory)) {
+            return new ModelException(directory + " has only PyTorch pickle weights (pytorch_model.bin); Sift reads"
                     + " safetensors, which never run code when loaded. Convert them once with Python:"
                     + " AutoModelForSequenceClassification.from_pretrained(dir).save_pretrained(dir, safe_serialization=True),"
                     + " or export an ONNX graph with optimum-cli export onnx");
-        } else {
-            throw new ModelException("no weights in " + directory + " (looked for " + SINGLE_FILE + ", " + INDEX_FILE
-                    + ", onnx/model.onnx and model.onnx)");
         }
-        return new Checkpoint(directory, byTensor);
+        return new ModelException("no weights in " + directory + " (looked for " + SINGLE_FILE + ", " + INDEX_FILE
+                + ", onnx/model.onnx and model.onnx)");
     }
 
     public Path directory() {
@@ -107,11 +112,6 @@ public final class Checkpoint {
 
     public boolean has(String name) {
         return byTensor.containsKey(name);
-    }
-
-    /** The first of {@code names} that the checkpoint holds. */
-    public Optional<String> first(List<String> names) {
-        return names.stream().filter(byTensor::containsKey).findFirst();
     }
 
     /**

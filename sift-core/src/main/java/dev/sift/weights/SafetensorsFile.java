@@ -106,10 +106,6 @@ final class SafetensorsFile {
         return entries.keySet();
     }
 
-    Path path() {
-        return file;
-    }
-
     /** Maps the tensor's bytes read-only; the mapping lives as long as the returned buffer is reachable. */
     TensorData tensor(String name) {
         Entry e = entries.get(name);

@@ -21,20 +21,6 @@ public record TensorData(String name, DType dtype, long[] shape, ByteBuffer byte
         return shape.clone();
     }
 
-    public int rank() {
-        return shape.length;
-    }
-
-    public long dim(int i) {
-        return shape[i];
-    }
-
-    public long elements() {
-        long n = 1;
-        for (long d : shape) n *= d;
-        return n;
-    }
-
     @Override
     public String toString() {
         return name + " " + dtype + Arrays.toString(shape);
