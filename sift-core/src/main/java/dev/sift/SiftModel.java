@@ -91,10 +91,10 @@ public final class SiftModel implements AutoCloseable {
         }
     }
 
-    /** The graph Sift builds from the folder's safetensors: an LLM reranker's scores only its answer tokens. */
+    /** The graph Sift builds from the folder's safetensors: an LLM reranker's scores only its answer rows. */
     private static BuiltGraph build(ModelSpec spec, TextTokenizer tokenizer) {
         return switch (spec.task()) {
-            case LLM_RERANKER -> Architectures.buildReranker(spec.directory(), Scorer.answerTokens(spec, tokenizer));
+            case LLM_RERANKER -> Architectures.buildReranker(spec.directory(), Scorer.rerankerHead(spec, tokenizer));
             case EMBEDDING -> Architectures.build(spec.directory(), Head.HIDDEN_STATES);
             case CROSS_ENCODER, CLASSIFIER -> Architectures.build(spec.directory(), Head.LOGITS);
         };
@@ -106,8 +106,11 @@ public final class SiftModel implements AutoCloseable {
      * longer than that still runs, alone: the scheduler always takes a batch's first input.
      */
     private static SchedulerOptions logitsBounded(ModelSpec spec, SchedulerOptions options) {
-        // A built graph computes only the answer tokens' logits, so the token budget alone bounds its batches.
-        if (spec.task() != ModelTask.LLM_RERANKER || spec.buildsGraph() || spec.vocabSize() <= 0) return options;
+        // A built graph computes only the answer rows' logits, and a classifier conversion's exported graph only its
+        // one label, so the token budget alone bounds their batches.
+        if (spec.task() != ModelTask.LLM_RERANKER || spec.buildsGraph() || spec.llmClassifier() || spec.vocabSize() <= 0) {
+            return options;
+        }
         long fit = Math.max(1, LOGITS_BYTES_PER_BATCH / (4L * spec.vocabSize()));
         return fit >= options.maxBatchTokens() ? options : options.withMaxBatchTokens((int) fit);
     }

@@ -16,7 +16,6 @@ import dev.sift.scoring.ScoreOptions;
 import dev.sift.scoring.TextPair;
 import dev.sift.testing.Fixtures;
 import dev.sift.tokenize.Encoded;
-import dev.sift.tokenize.Prompt;
 import dev.sift.tokenize.TextTokenizer;
 import dev.sift.tokenize.Truncation;
 import java.util.ArrayList;
@@ -45,7 +44,8 @@ class GoldenFidelityTest {
         List<String> names = Fixtures.names().stream().filter(Fixtures::buildable).toList();
         assertThat(names).contains("bert-cross-encoder", "xlmr-cross-encoder", "electra-cross-encoder", "bert-embedding",
                 "bert-two-label", "deberta-v2-cross-encoder", "modernbert-cross-encoder", "gte-multilingual-cross-encoder",
-                "distilbert-cross-encoder", "mpnet-embedding", "qwen3-reranker", "bge-reranker-v2-gemma");
+                "distilbert-cross-encoder", "mpnet-embedding", "qwen3-reranker", "bge-reranker-v2-gemma",
+                "mxbai-rerank-v2", "qwen3-reranker-seq-cls");
         ModelOptions safetensors = ModelOptions.defaults().withWeights(WeightsFormat.SAFETENSORS);
         return names.stream().map(name -> DynamicTest.dynamicTest(name, () -> check(name, safetensors)));
     }
@@ -125,8 +125,8 @@ class GoldenFidelityTest {
                 TextPair pair = pairs.get(i);
                 Encoded e = llm == null
                         ? tokenizer.encodePair(pair.query(), pair.document(), truncation)
-                        : tokenizer.encodePrompt(Prompt.render(llm.template(), pair.query(), pair.document(),
-                                c.path("instruction").asText(llm.defaultInstruction())), truncation);
+                        : tokenizer.encodePrompt(llm.prompt(pair.query(), pair.document(),
+                                c.path("instruction").asText(null)), truncation);
                 long[] expected = new long[c.get("input_ids").get(i).size()];
                 for (int t = 0; t < expected.length; t++) expected[t] = c.get("input_ids").get(i).get(t).asLong();
                 assertThat(e.ids()).as(label + " input ids " + i).containsExactly(expected);

@@ -38,7 +38,7 @@ class LlmRerankerTest {
         Path dir = Fixtures.copy("qwen3-reranker", temp.resolve("models"));
         assertThatThrownBy(() -> SiftModel.open(dir)).isInstanceOf(ModelException.class)
                 .hasMessageContaining("Qwen3ForCausalLM").hasMessageContaining("--llm-reranker")
-                .hasMessageContaining("qwen3-reranker, bge-reranker-v2-gemma");
+                .hasMessageContaining("qwen3-reranker, bge-reranker-v2-gemma, mxbai-rerank-v2");
 
         ModelOptions named = ModelOptions.defaults().withLlmReranker(LlmReranker.named("Qwen3-Reranker").orElseThrow());
         JsonNode golden = Fixtures.golden("qwen3-reranker").get("cases").get(0);
@@ -59,7 +59,7 @@ class LlmRerankerTest {
         try (SiftModel model = SiftModel.open(dir); TextTokenizer tokenizer = TextTokenizer.open(model.spec().tokenizerFile())) {
             int max = model.spec().maxLength();
             LlmReranker family = model.spec().llmReranker();
-            Prompt prompt = Prompt.render(family.template(), "who invented printing?", LONG, family.defaultInstruction());
+            Prompt prompt = family.prompt("who invented printing?", LONG, null);
             Encoded whole = tokenizer.encodePrompt(prompt, Truncation.right(Integer.MAX_VALUE));
             Encoded cut = tokenizer.encodePrompt(prompt, Truncation.right(max));
             assertThat(whole.length()).isGreaterThan(max);
@@ -86,6 +86,56 @@ class LlmRerankerTest {
             assertThat(instructed.scores()[0]).isNotCloseTo(plain.scores()[0], within(1e-6));
             assertThat(instructed.tokens()[0]).isNotEqualTo(plain.tokens()[0]);
         }
+    }
+
+    @Test
+    void mxbaiPutsAGivenInstructionOnALineOfItsOwnBeforeTheQuery() {
+        LlmReranker mxbai = LlmReranker.MXBAI_RERANK_V2;
+        String plain = mxbai.prompt("capital of France?", "Paris.", null).text();
+        assertThat(plain).contains("<|im_start|>user\nquery: capital of France?\ndocument: Paris.\nYou are a search")
+                .endsWith("Relevance:<|im_end|>\n<|im_start|>assistant\n").doesNotContain("instruction:");
+        assertThat(mxbai.prompt("capital of France?", "Paris.", "Find cities").text())
+                .contains("<|im_start|>user\ninstruction: Find cities\nquery: capital of France?\ndocument: Paris.\n");
+        // The Qwen3 template always carries an instruction: the request's, else its default.
+        assertThat(LlmReranker.QWEN3_RERANKER.prompt("q", "d", null).text())
+                .contains("<Instruct>: " + LlmReranker.QWEN3_RERANKER.defaultInstruction() + "\n<Query>: q\n");
+    }
+
+    @Test
+    void familiesAreToldFromTheirRepositoryNames() {
+        assertThat(LlmReranker.fromName("/hub/models--mixedbread-ai--mxbai-rerank-base-v2/snapshots/abc"))
+                .contains(LlmReranker.MXBAI_RERANK_V2);
+        assertThat(LlmReranker.fromName("/models/mxbai-rerank-large-v2")).contains(LlmReranker.MXBAI_RERANK_V2);
+        assertThat(LlmReranker.fromName("/models/mxbai-rerank-large-v1")).isEmpty(); // a BERT cross-encoder
+        assertThat(LlmReranker.fromName("/hub/models--tomaarsen--Qwen3-Reranker-0.6B-seq-cls"))
+                .contains(LlmReranker.QWEN3_RERANKER);
+        assertThat(LlmReranker.fromName("/hub/models--BAAI--bge-reranker-v2-gemma")).contains(LlmReranker.BGE_RERANKER_V2_GEMMA);
+    }
+
+    @Test
+    void aSequenceClassificationConversionScoresLikeTheCausalModelItCameFrom() {
+        JsonNode causal = Fixtures.golden("qwen3-reranker").get("cases").get(0);
+        try (SiftModel model = SiftModel.open(Fixtures.model("qwen3-reranker-seq-cls"))) {
+            assertThat(model.spec().task()).isEqualTo(ModelTask.LLM_RERANKER);
+            assertThat(model.spec().llmClassifier()).isTrue();
+            String query = causal.get("text_1").asText();
+            List<TextPair> pairs = Fixtures.strings(causal.get("text_2")).stream().map(d -> new TextPair(query, d)).toList();
+            PairScores raw = model.score(pairs, ScoreOptions.DEFAULT.withUseActivation(false));
+            for (int i = 0; i < pairs.size(); i++) {
+                // Its classifier row is lm_head["yes"] - lm_head["no"]: the logit is the causal model's raw score.
+                assertThat(raw.scores()[i]).isCloseTo(causal.get("raw_scores").get(i).asDouble(), within(1e-5));
+                assertThat(raw.tokens()[i]).isEqualTo(causal.get("tokens").get(i).asInt());
+            }
+        }
+    }
+
+    @Test
+    void aDecoderClassifierWithSeveralLabelsIsRefused() throws IOException {
+        Path dir = Fixtures.copy("qwen3-reranker-seq-cls", temp.resolve("models"));
+        Path config = dir.resolve("config.json");
+        Files.writeString(config, Files.readString(config).replace("\"id2label\": {", "\"num_labels\": 2, \"id2label\": {"));
+        assertThatThrownBy(() -> SiftModel.open(dir)).isInstanceOf(ModelException.class)
+                .hasMessageContaining("Qwen3ForSequenceClassification").hasMessageContaining("has 2 labels");
     }
 
     @Test

@@ -10,6 +10,7 @@ import dev.sift.graph.arch.Gemma;
 import dev.sift.graph.arch.Gte;
 import dev.sift.graph.arch.ModernBert;
 import dev.sift.graph.arch.Mpnet;
+import dev.sift.graph.arch.Qwen2;
 import dev.sift.graph.arch.Qwen3;
 import dev.sift.model.ModelException;
 import dev.sift.weights.Checkpoint;
@@ -35,6 +36,7 @@ public final class Architectures {
 
     /** Decoder LMs served as rerankers: their graphs end in the answer tokens' logits, not in a classifier. */
     private static final Map<String, Supplier<DecoderArchitecture>> DECODERS_BY_MODEL_TYPE = new TreeMap<>(Map.of(
+            "qwen2", Qwen2::new,
             "qwen3", Qwen3::new,
             "gemma", Gemma::new));
 
@@ -44,7 +46,12 @@ public final class Architectures {
 
     /** Whether Sift can build a graph for this {@code model_type}. */
     public static boolean supports(String modelType) {
-        return BY_MODEL_TYPE.containsKey(modelType) || DECODERS_BY_MODEL_TYPE.containsKey(modelType);
+        return BY_MODEL_TYPE.containsKey(modelType) || isDecoder(modelType);
+    }
+
+    /** Whether this {@code model_type} is a decoder LM that Sift serves as a reranker. */
+    public static boolean isDecoder(String modelType) {
+        return DECODERS_BY_MODEL_TYPE.containsKey(modelType);
     }
 
     /**
@@ -58,14 +65,13 @@ public final class Architectures {
 
     /**
      * Builds the reranker graph of the decoder LM in {@code directory}: output
-     * {@link DecoderArchitecture#ANSWER_LOGITS}, one column per entry of {@code answerTokens}.
+     * {@link DecoderArchitecture#ANSWER_LOGITS}, one column per row of {@code head}.
      *
      * @throws ModelException for an unknown decoder architecture, a missing or misshapen tensor, or a bad field
      */
-    public static BuiltGraph buildReranker(Path directory, int[] answerTokens) {
-        int[] answers = answerTokens.clone();
+    public static BuiltGraph buildReranker(Path directory, RerankerHead head) {
         return build(directory, DECODERS_BY_MODEL_TYPE, "reranker graph",
-                (architecture, c, g) -> architecture.build(c, g, answers));
+                (architecture, c, g) -> architecture.build(c, g, head));
     }
 
     /** How one kind of architecture writes its graph. */

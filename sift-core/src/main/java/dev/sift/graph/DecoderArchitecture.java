@@ -7,12 +7,12 @@ package dev.sift.graph;
  */
 public interface DecoderArchitecture {
 
-    /** The graph's output: [batch, answers], the answer tokens' logits at each row's last real token. */
+    /** The graph's output: [batch, answers], the score rows' logits at each row's last real token. */
     String ANSWER_LOGITS = "answer_logits";
 
     /**
      * Writes the graph into {@code g}: inputs {@code input_ids} and {@code attention_mask} (right-padded rows), and
-     * the output {@link #ANSWER_LOGITS} with one column per entry of {@code answerTokens}, in that order.
+     * the output {@link #ANSWER_LOGITS} with one column per row of {@code head}, in order.
      */
-    void build(ModelConfig config, GraphBuilder g, int[] answerTokens);
+    void build(ModelConfig config, GraphBuilder g, RerankerHead head);
 }

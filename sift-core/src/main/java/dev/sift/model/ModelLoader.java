@@ -55,7 +55,11 @@ public final class ModelLoader {
         List<String> labels;
         Activation activation;
         LlmReranker llmReranker = null;
-        if (architecture.endsWith("ForCausalLM")) {
+        if (architecture.endsWith("ForCausalLM") || isDecoderClassifier(architecture, modelType)) {
+            if (!architecture.endsWith("ForCausalLM") && labels(config).size() != 1) {
+                throw new ModelException(architecture + " in " + dir.resolve("config.json") + " has "
+                        + labels(config).size() + " labels; a decoder served as a reranker needs one (num_labels 1)");
+            }
             llmReranker = llmReranker(dir, architecture, options);
             task = ModelTask.LLM_RERANKER;
             labels = List.of("LABEL_0");
@@ -93,13 +97,21 @@ public final class ModelLoader {
     }
 
     /**
+     * A decoder LM converted to a sequence classifier (Qwen3ForSequenceClassification as in
+     * tomaarsen/Qwen3-Reranker-0.6B-seq-cls): still a prompt-template reranker, scored by its classifier.
+     */
+    private static boolean isDecoderClassifier(String architecture, String modelType) {
+        return architecture.endsWith("ForSequenceClassification") && Architectures.isDecoder(modelType);
+    }
+
+    /**
      * A causal language model is served as a reranker only in a known family: named by the user, or told from the
      * folder's path (a folder named after the model, or the Hub cache's models--org--name).
      */
     private static LlmReranker llmReranker(Path dir, String architecture, ModelOptions options) {
         if (options.llmReranker() != null) return options.llmReranker();
         return LlmReranker.fromName(dir.toString()).orElseThrow(() -> new ModelException(architecture + " in "
-                + dir.resolve("config.json") + " is a causal language model; Sift serves one as a reranker when it"
+                + dir.resolve("config.json") + " is a decoder language model; Sift serves one as a reranker when it"
                 + " knows its prompt and answer tokens: pass --llm-reranker with one of " + LlmReranker.ids()));
     }
 

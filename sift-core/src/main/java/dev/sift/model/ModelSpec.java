@@ -52,6 +52,14 @@ public record ModelSpec(
         return onnxFile == null ? "graph built from safetensors" : directory.relativize(onnxFile).toString();
     }
 
+    /**
+     * Whether an LLM reranker is a {@code *ForSequenceClassification} conversion (such as
+     * tomaarsen/Qwen3-Reranker-0.6B-seq-cls): its one-label classifier gives the raw score, in place of answer tokens.
+     */
+    public boolean llmClassifier() {
+        return task == ModelTask.LLM_RERANKER && architecture.endsWith("ForSequenceClassification");
+    }
+
     public int numLabels() {
         return labels.size();
     }

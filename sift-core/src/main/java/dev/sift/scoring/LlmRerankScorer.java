@@ -7,7 +7,6 @@ import dev.sift.model.LlmReranker;
 import dev.sift.model.ModelException;
 import dev.sift.model.ModelSpec;
 import dev.sift.tokenize.Encoded;
-import dev.sift.tokenize.Prompt;
 import dev.sift.tokenize.TextTokenizer;
 import dev.sift.tokenize.Truncation;
 import java.util.List;
@@ -25,12 +24,14 @@ final class LlmRerankScorer extends Scorer {
     private LlmRerankScorer(ModelSpec spec, TextTokenizer tokenizer, Scheduler scheduler, Readout readout) {
         super(spec, tokenizer, scheduler, readout);
         this.family = spec.llmReranker();
-        this.twoWay = family.noToken() != null;
+        // A sequence-classification conversion has folded "yes" - "no" into its one classifier row.
+        this.twoWay = family.noToken() != null && !spec.llmClassifier();
     }
 
     /**
-     * @param readout a built graph's [batch, answers] output whole, or an exported graph's full logits at the
-     *                answer columns ({@link #answerTokenIds}) of the last token; either way [rows, answers]
+     * @param readout a built graph's [batch, answers] output whole, an exported graph's full logits at the answer
+     *                columns ({@link #answerTokenIds}) of the last token, or an exported classifier's logits whole;
+     *                in every case [rows, answers]
      */
     static LlmRerankScorer create(ModelSpec spec, TextTokenizer tokenizer, Scheduler scheduler, Readout readout) {
         return new LlmRerankScorer(spec, tokenizer, scheduler, readout);
@@ -55,9 +56,8 @@ final class LlmRerankScorer extends Scorer {
     @Override
     public PairScores score(List<TextPair> pairs, ScoreOptions options) {
         Truncation truncation = options.pairTruncation(spec.maxLength());
-        String instruction = options.instruction() != null ? options.instruction() : family.defaultInstruction();
         List<Encoded> encoded = encodeAll(pairs, p -> fitted(tokenizer.encodePrompt(
-                Prompt.render(family.template(), p.query(), p.document(), instruction), truncation)), options);
+                family.prompt(p.query(), p.document(), options.instruction()), truncation)), options);
         double[] scores = new double[pairs.size()];
         boolean activate = options.useActivation();
         infer(encoded, (input, output, row, length) -> {

@@ -4,6 +4,7 @@ import dev.sift.batching.RowSink;
 import dev.sift.batching.Scheduler;
 import dev.sift.engine.OnnxEngine;
 import dev.sift.engine.Readout;
+import dev.sift.graph.RerankerHead;
 import dev.sift.graph.DecoderArchitecture;
 import dev.sift.model.ModelException;
 import dev.sift.model.ModelSpec;
@@ -36,18 +37,31 @@ public abstract sealed class Scorer permits CrossEncoderScorer, EmbeddingScorer,
         return switch (spec.task()) {
             case EMBEDDING -> new EmbeddingScorer(spec, tokenizer, scheduler,
                     Readout.whole(chooseOutput(engine, "last_hidden_state", 3, spec)));
-            case LLM_RERANKER -> LlmRerankScorer.create(spec, tokenizer, scheduler,
-                    engine.outputRanks().getOrDefault(DecoderArchitecture.ANSWER_LOGITS, -1) == 2
-                            ? Readout.whole(DecoderArchitecture.ANSWER_LOGITS)
-                            : Readout.lastToken(chooseOutput(engine, "logits", 3, spec), answerTokens(spec, tokenizer)));
+            case LLM_RERANKER -> LlmRerankScorer.create(spec, tokenizer, scheduler, llmReadout(spec, tokenizer, engine));
             case CROSS_ENCODER, CLASSIFIER -> new CrossEncoderScorer(spec, tokenizer, scheduler,
                     Readout.whole(chooseOutput(engine, "logits", 2, spec)));
         };
     }
 
-    /** The answer tokens an LLM reranker's graph is built to score (a built graph computes only those). */
-    public static int[] answerTokens(ModelSpec spec, TextTokenizer tokenizer) {
-        return LlmRerankScorer.answerTokenIds(spec, tokenizer);
+    /**
+     * What an LLM reranker's graph is built to score: the answer tokens' LM-head rows, or the classifier of a
+     * sequence-classification conversion (a built graph computes only those rows).
+     */
+    public static RerankerHead rerankerHead(ModelSpec spec, TextTokenizer tokenizer) {
+        return spec.llmClassifier() ? new RerankerHead.Classifier()
+                : new RerankerHead.AnswerTokens(LlmRerankScorer.answerTokenIds(spec, tokenizer));
+    }
+
+    /**
+     * A built graph's answer logits whole; an exported classifier's logits [batch, 1] whole; an exported causal LM's
+     * full logits at the answer columns of each row's last token.
+     */
+    private static Readout llmReadout(ModelSpec spec, TextTokenizer tokenizer, OnnxEngine engine) {
+        if (engine.outputRanks().getOrDefault(DecoderArchitecture.ANSWER_LOGITS, -1) == 2) {
+            return Readout.whole(DecoderArchitecture.ANSWER_LOGITS);
+        }
+        if (spec.llmClassifier()) return Readout.whole(chooseOutput(engine, "logits", 2, spec));
+        return Readout.lastToken(chooseOutput(engine, "logits", 3, spec), LlmRerankScorer.answerTokenIds(spec, tokenizer));
     }
 
     /** Runs encoded inputs through the model, handing each its output row; refuses at once when overloaded. */

@@ -50,7 +50,7 @@ class ServeCommandTest {
     @Test
     void anLlmRerankerNeedsAKnownFamilyWhenItsFolderNameGivesNone() throws IOException {
         Path dir = Fixtures.copy("qwen3-reranker", temp.resolve("models"));
-        assertRefused(dir.toString(), "pass --llm-reranker with one of qwen3-reranker, bge-reranker-v2-gemma");
+        assertRefused(dir.toString(), "pass --llm-reranker with one of qwen3-reranker, bge-reranker-v2-gemma, mxbai-rerank-v2");
         assertRefused(dir.toString(), "--llm-reranker qwen4 is not a known family", "--llm-reranker", "qwen4");
     }
 
