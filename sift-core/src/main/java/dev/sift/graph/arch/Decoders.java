@@ -156,7 +156,6 @@ record Decoders(int hidden, int heads, int kvHeads, int headDim, int intermediat
         }
         // transformers ties lm_head to embed_tokens when tie_word_embeddings (the checkpoint then has no lm_head).
         boolean tied = c.flag("tie_word_embeddings", tiedByDefault) || !g.has("lm_head.weight");
-        String table = g.weight(tied ? "model.embed_tokens.weight" : "lm_head.weight", vocab, hidden);
-        return g.gather(table, g.ints(answers), 0);
+        return g.rows(tied ? "model.embed_tokens.weight" : "lm_head.weight", vocab, hidden, g.ints(answers));
     }
 }

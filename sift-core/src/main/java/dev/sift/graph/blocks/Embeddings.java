@@ -9,7 +9,7 @@ public final class Embeddings {
 
     /** Rows of the [rows, width] table {@code name} for int64 indices of any shape. */
     public static String lookup(GraphBuilder g, String name, long rows, long width, String indices) {
-        return g.gather(g.weight(name, rows, width), indices, 0);
+        return g.rows(name, rows, width, indices);
     }
 
     /** Positions 0 .. sequence-1 of {@code ids} [batch, sequence], as a [sequence] int64 vector. */
