@@ -27,6 +27,8 @@ import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /** Which weights a folder runs, sharded checkpoints, and the refusals that name the tensor or field at fault. */
 class SafetensorsWeightsTest {
@@ -52,9 +54,11 @@ class SafetensorsWeightsTest {
                 .hasMessageContaining("--int8");
     }
 
-    @Test
-    void aShardedCheckpointScoresAsTheSingleFileDoes() throws IOException {
-        Path dir = withoutOnnx("bert-cross-encoder");
+    /** An encoder, and a decoder with an untied LM head (as the sharded Qwen3-Reranker-4B/8B checkpoints have). */
+    @ParameterizedTest
+    @ValueSource(strings = {"bert-cross-encoder", "mxbai-rerank-v2"})
+    void aShardedCheckpointScoresAsTheSingleFileDoes(String fixture) throws IOException {
+        Path dir = withoutOnnx(fixture);
         Map<String, Tensor> tensors = SafetensorsFiles.read(dir.resolve("model.safetensors"));
         Files.delete(dir.resolve("model.safetensors"));
         Map<String, Tensor> first = new LinkedHashMap<>();
@@ -71,7 +75,7 @@ class SafetensorsWeightsTest {
         SafetensorsFiles.write(dir.resolve("model-00002-of-00002.safetensors"), second);
         Files.writeString(dir.resolve("model.safetensors.index.json"), index.toString());
 
-        JsonNode c = Fixtures.golden("bert-cross-encoder").get("cases").get(0);
+        JsonNode c = Fixtures.golden(fixture).get("cases").get(0);
         List<TextPair> pairs = new ArrayList<>();
         Fixtures.strings(c.get("text_2")).forEach(d -> pairs.add(new TextPair(c.get("text_1").asText(), d)));
         try (SiftModel model = SiftModel.open(dir, ModelOptions.defaults(), EngineOptions.defaults())) {

@@ -1,5 +1,12 @@
 package dev.sift.graph;
 
+import dev.sift.model.ModelLoader;
+import dev.sift.model.ModelOptions;
+import dev.sift.model.ModelSpec;
+import dev.sift.model.ModelTask;
+import dev.sift.model.WeightsFormat;
+import dev.sift.scoring.Scorer;
+import dev.sift.tokenize.TextTokenizer;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -18,8 +25,16 @@ public final class GraphDump {
             System.err.println("usage: GraphDump MODEL_DIR OUT.onnx [hidden]  (hidden: the encoder's states, not logits)");
             System.exit(2);
         }
-        Head head = args.length > 2 && args[2].equals("hidden") ? Head.HIDDEN_STATES : Head.LOGITS;
-        BuiltGraph graph = Architectures.build(Path.of(args[0]), head);
+        Path dir = Path.of(args[0]);
+        BuiltGraph graph;
+        ModelSpec spec = ModelLoader.load(dir, ModelOptions.defaults().withWeights(WeightsFormat.SAFETENSORS));
+        if (spec.task() == ModelTask.LLM_RERANKER) { // the answer rows come from the family and the tokenizer
+            try (TextTokenizer tokenizer = TextTokenizer.open(spec.tokenizerFile())) {
+                graph = Architectures.buildReranker(dir, Scorer.rerankerHead(spec, tokenizer));
+            }
+        } else {
+            graph = Architectures.build(dir, args.length > 2 && args[2].equals("hidden") ? Head.HIDDEN_STATES : Head.LOGITS);
+        }
         Files.write(Path.of(args[1]), graph.model());
         System.out.println(graph.description() + " -> " + args[1] + " (" + graph.model().length + " bytes)");
     }
