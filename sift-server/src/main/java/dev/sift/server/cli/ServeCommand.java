@@ -14,6 +14,7 @@ import dev.sift.model.ModelSpec;
 import dev.sift.model.WeightsFormat;
 import dev.sift.server.bundled.BundledModel;
 import dev.sift.server.http.ApiKeys;
+import dev.sift.server.http.DrainOutcome;
 import dev.sift.server.http.Limits;
 import dev.sift.server.http.ServedModel;
 import dev.sift.server.http.ServerOptions;
@@ -25,7 +26,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
-import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.atomic.AtomicBoolean;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import picocli.CommandLine.Command;
@@ -143,6 +144,14 @@ public final class ServeCommand implements Callable<Integer> {
             description = "How long a request may wait for inference before a 503 (default: no deadline).")
     Double requestTimeout;
 
+    @Option(names = "--drain-timeout", paramLabel = "SECONDS", defaultValue = "${env:SIFT_DRAIN_TIMEOUT:-30}",
+            description = "On SIGTERM or SIGINT, how long requests in flight may take to finish before they are cut"
+                    + " (default: $SIFT_DRAIN_TIMEOUT, else 30).")
+    double drainTimeout;
+
+    /** Exit status when the drain timeout cut requests that were still running. */
+    static final int EXIT_DRAIN_CUT = 3;
+
     @Override
     public Integer call() {
         ServedModel served;
@@ -158,6 +167,11 @@ public final class ServeCommand implements Callable<Integer> {
             System.err.println("sift: --max-documents, --max-text-chars and --max-request-bytes must be positive");
             return 2;
         }
+        if (!(drainTimeout >= 0) || Double.isInfinite(drainTimeout)) {
+            served.model().close();
+            System.err.println("sift: --drain-timeout must be a number of seconds, 0 or more, got " + drainTimeout);
+            return 2;
+        }
         SiftServer server;
         try {
             server = SiftServer.start(served, new ServerOptions(host, port, rootPath, ApiKeys.of(keys()),
@@ -170,18 +184,27 @@ public final class ServeCommand implements Callable<Integer> {
         }
         LOG.info("Serving {} on http://{}:{}{}", served.name(), host, server.port(),
                 keys().isEmpty() ? "" : " (API key required)");
-        CountDownLatch stopped = new CountDownLatch(1);
+        ShutdownSignals signals = ShutdownSignals.install();
+        AtomicBoolean stopped = new AtomicBoolean();
+        // Any other way the JVM ends (SIGHUP, say) still releases the port and the model, without a drain.
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-            LOG.info("Shutting down");
-            server.close();
-            served.model().close();
-            stopped.countDown();
+            if (stopped.compareAndSet(false, true)) {
+                server.close();
+                served.model().close();
+            }
         }, "sift-shutdown"));
-        try {
-            stopped.await();
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
+        String signal = signals.first().join();
+        if (!stopped.compareAndSet(false, true)) return 0;
+        Duration timeout = Duration.ofMillis(Math.round(drainTimeout * 1000));
+        LOG.info("{}: draining, {} s for the requests in flight (a second signal cuts them now)", signal, drainTimeout);
+        DrainOutcome outcome = server.drain(timeout, signals.second());
+        served.model().close();
+        if (outcome.cut() > 0) {
+            LOG.warn("Drain cut {} of {} request(s) still running after {} ms; exiting with status {}", outcome.cut(),
+                    outcome.inFlight(), outcome.took().toMillis(), EXIT_DRAIN_CUT);
+            return EXIT_DRAIN_CUT;
         }
+        LOG.info("Drained {} request(s) in flight in {} ms", outcome.inFlight(), outcome.took().toMillis());
         return 0;
     }
 
