@@ -194,7 +194,7 @@ public final class ServeCommand implements Callable<Integer> {
             }
         }, "sift-shutdown"));
         String signal = signals.first().join();
-        if (!stopped.compareAndSet(false, true)) return 0;
+        if (!stopped.compareAndSet(false, true)) return 0; // the JVM is already stopping: the hook closes everything
         Duration timeout = Duration.ofMillis(Math.round(drainTimeout * 1000));
         LOG.info("{}: draining, {} s for the requests in flight (a second signal cuts them now)", signal, drainTimeout);
         DrainOutcome outcome = server.drain(timeout, signals.second());
