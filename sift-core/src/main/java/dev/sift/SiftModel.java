@@ -24,6 +24,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
+import java.util.function.LongConsumer;
 
 /**
  * A model opened for in-process scoring: the Java API of Sift.
@@ -118,6 +119,14 @@ public final class SiftModel implements AutoCloseable {
     /** The scheduler's counters: batches, inputs computed and dropped, requests refused, tokens, queue. */
     public SchedulerStats stats() {
         return scheduler.stats();
+    }
+
+    /**
+     * Hands each computed input's latency in nanoseconds (from when its request queued it to its result) to
+     * {@code listener}, on an inference thread, so it must be quick; one listener at a time.
+     */
+    public void onInputDone(LongConsumer listener) {
+        scheduler.onInputDone(listener);
     }
 
     /** One small batch through the whole path, so that the first request pays no initialisation cost. */

@@ -19,6 +19,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.LongAdder;
 import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.LongConsumer;
 
 /**
  * One queue per model, drained by a fixed set of platform threads that run the engine. A batch starts with the
@@ -49,7 +50,10 @@ public final class Scheduler implements AutoCloseable {
     private final LinkedList<Item> queue = new LinkedList<>();
     private final List<Thread> workers = new ArrayList<>();
     private long queuedTokens;
+    private long queuedInputs;
     private boolean closed;
+    private final AtomicInteger runningInputs = new AtomicInteger();
+    private volatile LongConsumer inputLatency = nanos -> { };
     /** Recent throughput in tokens per second (exponentially smoothed), for Retry-After. */
     private volatile double tokensPerSecond = 10_000;
     private final LongAdder batches = new LongAdder();
@@ -81,8 +85,17 @@ public final class Scheduler implements AutoCloseable {
     }
 
     public SchedulerStats stats() {
+        long tokens;
+        long inputs;
+        lock.lock();
+        try {
+            tokens = queuedTokens;
+            inputs = queuedInputs;
+        } finally {
+            lock.unlock();
+        }
         return new SchedulerStats(batches.sum(), inputsComputed.sum(), inputsDropped.sum(), requestsRefused.sum(),
-                tokensComputed.sum(), tokensPadded.sum(), queuedTokens());
+                tokensComputed.sum(), tokensPadded.sum(), tokens, inputs, runningInputs.get());
     }
 
     public long queuedTokens() {
@@ -92,6 +105,14 @@ public final class Scheduler implements AutoCloseable {
         } finally {
             lock.unlock();
         }
+    }
+
+    /**
+     * Called on an inference thread with each computed input's latency in nanoseconds, from when its request queued it
+     * until its result was handed over; one listener at a time, replacing the last. It must be quick.
+     */
+    public void onInputDone(LongConsumer nanos) {
+        inputLatency = nanos;
     }
 
     /**
@@ -119,6 +140,7 @@ public final class Scheduler implements AutoCloseable {
                 queue.add(new Item(job, i, inputs.get(i)));
                 queuedTokens += inputs.get(i).length();
             }
+            queuedInputs += order.length;
             notEmpty.signalAll();
         } finally {
             lock.unlock();
@@ -148,40 +170,52 @@ public final class Scheduler implements AutoCloseable {
                 return;
             }
             if (batch == null) return;
-            long start = System.nanoTime();
-            int tokens = 0;
-            long[][] ids = new long[batch.size()][];
-            long[][] types = new long[batch.size()][];
-            for (int r = 0; r < ids.length; r++) {
-                Encoded e = batch.get(r).input;
-                ids[r] = e.ids();
-                types[r] = e.typeIds();
-                tokens += e.length();
-            }
-            batches.increment();
-            inputsComputed.add(ids.length);
-            tokensComputed.add(tokens);
-            // Batches are led by their longest input, so the padded size is rows times the first row.
-            tokensPadded.add((long) ids.length * ids[0].length);
-            Output output;
+            runningInputs.addAndGet(batch.size());
             try {
-                output = engine.run(ids, types, padTokenId, batch.get(0).job.readout);
-            } catch (RuntimeException failure) {
-                for (Item item : batch) item.job.done.completeExceptionally(failure);
-                continue;
+                runBatch(batch);
+            } finally {
+                runningInputs.addAndGet(-batch.size());
             }
-            for (int r = 0; r < ids.length; r++) {
-                Item item = batch.get(r);
-                try {
-                    item.job.sink.accept(item.index, output, r, item.input.length());
-                    if (item.job.remaining.decrementAndGet() == 0) item.job.done.complete(null);
-                } catch (RuntimeException failure) {
-                    item.job.done.completeExceptionally(failure);
-                }
-            }
-            double seconds = Math.max((System.nanoTime() - start) / 1e9, 1e-6);
-            tokensPerSecond = 0.8 * tokensPerSecond + 0.2 * (tokens / seconds);
         }
+    }
+
+    /** Runs one batch and hands each input its result, or the failure to its request. */
+    private void runBatch(List<Item> batch) {
+        long start = System.nanoTime();
+        int tokens = 0;
+        long[][] ids = new long[batch.size()][];
+        long[][] types = new long[batch.size()][];
+        for (int r = 0; r < ids.length; r++) {
+            Encoded e = batch.get(r).input;
+            ids[r] = e.ids();
+            types[r] = e.typeIds();
+            tokens += e.length();
+        }
+        batches.increment();
+        inputsComputed.add(ids.length);
+        tokensComputed.add(tokens);
+        // Batches are led by their longest input, so the padded size is rows times the first row.
+        tokensPadded.add((long) ids.length * ids[0].length);
+        Output output;
+        try {
+            output = engine.run(ids, types, padTokenId, batch.get(0).job.readout);
+        } catch (RuntimeException failure) {
+            for (Item item : batch) item.job.done.completeExceptionally(failure);
+            return;
+        }
+        LongConsumer latency = inputLatency;
+        for (int r = 0; r < ids.length; r++) {
+            Item item = batch.get(r);
+            try {
+                item.job.sink.accept(item.index, output, r, item.input.length());
+                latency.accept(System.nanoTime() - item.job.queuedAt);
+                if (item.job.remaining.decrementAndGet() == 0) item.job.done.complete(null);
+            } catch (RuntimeException failure) {
+                item.job.done.completeExceptionally(failure);
+            }
+        }
+        double seconds = Math.max((System.nanoTime() - start) / 1e9, 1e-6);
+        tokensPerSecond = 0.8 * tokensPerSecond + 0.2 * (tokens / seconds);
     }
 
     /** The next batch, or null once closed and drained. */
@@ -193,6 +227,7 @@ public final class Scheduler implements AutoCloseable {
                 head = queue.poll();
                 if (head != null) {
                     queuedTokens -= head.input.length();
+                    queuedInputs--;
                     if (head.job.cancelled) {
                         inputsDropped.increment();
                         continue;
@@ -212,12 +247,14 @@ public final class Scheduler implements AutoCloseable {
                 if (item.job.cancelled) {
                     it.remove();
                     queuedTokens -= item.input.length();
+                    queuedInputs--;
                     inputsDropped.increment();
                 } else if (item.input.length() <= width && item.input.length() >= width - width * MAX_PADDING_EIGHTHS / 8
                         && item.job.readout.equals(head.job.readout)
                         && (long) (batch.size() + 1) * width <= options.maxBatchTokens()) {
                     it.remove();
                     queuedTokens -= item.input.length();
+                    queuedInputs--;
                     batch.add(item);
                 }
             }
@@ -257,6 +294,7 @@ public final class Scheduler implements AutoCloseable {
         final Readout readout;
         final RowSink sink;
         final CompletableFuture<Void> done = new CompletableFuture<>();
+        final long queuedAt = System.nanoTime();
         volatile boolean cancelled;
 
         Job(int inputs, Readout readout, RowSink sink) {

@@ -1,7 +1,7 @@
 package dev.sift.batching;
 
 /**
- * Counters since the model was opened.
+ * Counters since the model was opened, and what is in the scheduler now.
  *
  * @param batches          batches run
  * @param inputsComputed   inputs the model ran
@@ -10,6 +10,9 @@ package dev.sift.batching;
  * @param tokensComputed   real tokens run (padding excluded)
  * @param tokensPadded     tokens run in all, padding included
  * @param queuedTokens     tokens waiting now
+ * @param queuedInputs     inputs waiting now (of requests not cancelled yet, and of cancelled ones not yet dropped)
+ * @param runningInputs    inputs in the batches running now
  */
 public record SchedulerStats(long batches, long inputsComputed, long inputsDropped, long requestsRefused,
-                             long tokensComputed, long tokensPadded, long queuedTokens) {}
+                             long tokensComputed, long tokensPadded, long queuedTokens, long queuedInputs,
+                             long runningInputs) {}

@@ -14,6 +14,7 @@ import dev.sift.model.ModelSpec;
 import dev.sift.model.WeightsFormat;
 import dev.sift.server.bundled.BundledModel;
 import dev.sift.server.http.ApiKeys;
+import dev.sift.server.http.DrainOutcome;
 import dev.sift.server.http.Limits;
 import dev.sift.server.http.ServedModel;
 import dev.sift.server.http.ServerOptions;
@@ -25,7 +26,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
-import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.atomic.AtomicBoolean;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import picocli.CommandLine.Command;
@@ -43,15 +44,30 @@ public final class ServeCommand implements Callable<Integer> {
                     + " hf://org/name:revision) fetched into the Hugging Face cache. Default: the bundled " + BundledModel.ID + ".")
     String model;
 
+    @Option(names = {"--model", "--model-dir"}, paramLabel = "MODEL",
+            description = "The model, instead of the MODEL argument: vLLM's --model and KServe's --model_dir (for example"
+                    + " /mnt/models).")
+    String modelOption;
+
     @Option(names = "--host", description = "Interface to listen on (default: ${DEFAULT-VALUE}).", defaultValue = "0.0.0.0")
     String host;
 
-    @Option(names = "--port", description = "Port to listen on (default: ${DEFAULT-VALUE}).", defaultValue = "8000")
+    @Option(names = {"--port", "--http-port"}, description = "Port to listen on (default: ${DEFAULT-VALUE}).", defaultValue = "8000")
     int port;
 
     @Option(names = "--served-model-name", paramLabel = "NAME", arity = "1..*",
             description = "Names clients may use for the model; the first is reported in responses. Default: MODEL as given.")
     List<String> servedModelNames = new ArrayList<>();
+
+    @Option(names = "--model-name", paramLabel = "NAME",
+            description = "KServe's name for the served model (its runtimes pass --model_name={{.Name}}): served, and reported"
+                    + " in responses, ahead of any --served-model-name.")
+    String kserveModelName;
+
+    @Option(names = "--task", paramLabel = "score|rerank|embed|classify",
+            description = "The task the deployment expects (KServe's --task=score). The model decides what Sift serves; a"
+                    + " model that cannot serve this task stops start-up.")
+    String task;
 
     @Option(names = "--max-model-len", paramLabel = "TOKENS",
             description = "Cap on tokens per input (pair), at most the model's own limit; accepts 1k for 1024.")
@@ -128,6 +144,14 @@ public final class ServeCommand implements Callable<Integer> {
             description = "How long a request may wait for inference before a 503 (default: no deadline).")
     Double requestTimeout;
 
+    @Option(names = "--drain-timeout", paramLabel = "SECONDS", defaultValue = "${env:SIFT_DRAIN_TIMEOUT:-30}",
+            description = "On SIGTERM or SIGINT, how long requests in flight may take to finish before they are cut"
+                    + " (default: $SIFT_DRAIN_TIMEOUT, else 30).")
+    double drainTimeout;
+
+    /** Exit status when the drain timeout cut requests that were still running. */
+    static final int EXIT_DRAIN_CUT = 3;
+
     @Override
     public Integer call() {
         ServedModel served;
@@ -143,6 +167,11 @@ public final class ServeCommand implements Callable<Integer> {
             System.err.println("sift: --max-documents, --max-text-chars and --max-request-bytes must be positive");
             return 2;
         }
+        if (!(drainTimeout >= 0) || Double.isInfinite(drainTimeout)) {
+            served.model().close();
+            System.err.println("sift: --drain-timeout must be a number of seconds, 0 or more, got " + drainTimeout);
+            return 2;
+        }
         SiftServer server;
         try {
             server = SiftServer.start(served, new ServerOptions(host, port, rootPath, ApiKeys.of(keys()),
@@ -155,37 +184,48 @@ public final class ServeCommand implements Callable<Integer> {
         }
         LOG.info("Serving {} on http://{}:{}{}", served.name(), host, server.port(),
                 keys().isEmpty() ? "" : " (API key required)");
-        CountDownLatch stopped = new CountDownLatch(1);
+        ShutdownSignals signals = ShutdownSignals.install();
+        AtomicBoolean stopped = new AtomicBoolean();
+        // Any other way the JVM ends (SIGHUP, say) still releases the port and the model, without a drain.
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-            LOG.info("Shutting down");
-            server.close();
-            served.model().close();
-            stopped.countDown();
+            if (stopped.compareAndSet(false, true)) {
+                server.close();
+                served.model().close();
+            }
         }, "sift-shutdown"));
-        try {
-            stopped.await();
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
+        String signal = signals.first().join();
+        if (!stopped.compareAndSet(false, true)) return 0; // the JVM is already stopping: the hook closes everything
+        Duration timeout = Duration.ofMillis(Math.round(drainTimeout * 1000));
+        LOG.info("{}: draining, {} s for the requests in flight (a second signal cuts them now)", signal, drainTimeout);
+        DrainOutcome outcome = server.drain(timeout, signals.second());
+        served.model().close();
+        if (outcome.cut() > 0) {
+            LOG.warn("Drain cut {} of {} request(s) still running after {} ms; exiting with status {}", outcome.cut(),
+                    outcome.inFlight(), outcome.took().toMillis(), EXIT_DRAIN_CUT);
+            return EXIT_DRAIN_CUT;
         }
+        LOG.info("Drained {} request(s) in flight in {} ms", outcome.inFlight(), outcome.took().toMillis());
         return 0;
     }
 
     private ServedModel load() {
         // Checked before any download, so that contradictory flags cost no transfer.
         ModelOptions options = new ModelOptions(parseTokens(maxModelLen), onnxFile, int8, llmRerankerFamily(), weightsFormat());
+        ServedTask expected = task == null ? null : ServedTask.named(task);
+        String source = modelArgument();
         Path dir;
         String name;
-        if (model == null || (model.equals(BundledModel.ID) && !Files.isDirectory(Path.of(model)))) {
+        if (source == null || (source.equals(BundledModel.ID) && !Files.isDirectory(Path.of(source)))) {
             dir = BundledModel.materialize(siftHome());
             name = BundledModel.ID;
-        } else if (Files.isDirectory(Path.of(model))) {
-            dir = Path.of(model);
-            name = model;
-        } else if (HubReference.parse(model) instanceof HubReference ref) {
+        } else if (Files.isDirectory(Path.of(source))) {
+            dir = Path.of(source);
+            name = source;
+        } else if (HubReference.parse(source) instanceof HubReference ref) {
             dir = new HubDownloader(HubSettings.fromEnvironment()).fetch(ref, onnxFile, int8, options.weights());
             name = ref.repoId();
         } else {
-            throw new ModelException("model folder not found: " + Path.of(model).toAbsolutePath()
+            throw new ModelException("model folder not found: " + Path.of(source).toAbsolutePath()
                     + " (MODEL is a folder in Hugging Face layout or a Hub id such as org/name; without MODEL the bundled "
                     + BundledModel.ID + " is served)");
         }
@@ -199,12 +239,36 @@ public final class ServeCommand implements Callable<Integer> {
         LOG.info("Loaded {} ({}, {}, max {} tokens, {}) in {} ms; {} worker(s) x {} thread(s)", name, spec.architecture(),
                 spec.task().name().toLowerCase(Locale.ROOT), spec.maxLength(), spec.weightsDescription(),
                 (System.nanoTime() - start) / 1_000_000, engine.workers(), engine.intraOpThreads());
+        if (expected != null) {
+            try {
+                expected.check(spec, name);
+            } catch (ModelException e) {
+                loaded.close();
+                throw e;
+            }
+        }
         if (!spec.canScore()) {
             LOG.info("{} is a {}-label classifier: /classify and /pooling are served; /score and /rerank need a"
                     + " one-label cross-encoder or an embedding model", name, spec.numLabels());
         }
-        return new ServedModel(loaded, servedModelNames.isEmpty() ? List.of(name) : servedModelNames,
-                dir.toAbsolutePath().toString());
+        return new ServedModel(loaded, servedNames(name), dir.toAbsolutePath().toString());
+    }
+
+    /** MODEL, or --model (--model_dir); both only when they agree. */
+    String modelArgument() {
+        if (modelOption != null && model != null && !modelOption.equals(model)) {
+            throw new ModelException("the model is given twice, as MODEL " + model + " and as --model " + modelOption
+                    + "; give one");
+        }
+        return modelOption != null ? modelOption : model;
+    }
+
+    /** KServe's --model_name first, then --served-model-name, else the model as given. */
+    List<String> servedNames(String modelName) {
+        List<String> names = new ArrayList<>();
+        if (kserveModelName != null) names.add(kserveModelName);
+        for (String n : servedModelNames) if (!names.contains(n)) names.add(n);
+        return names.isEmpty() ? List.of(modelName) : names;
     }
 
     private WeightsFormat weightsFormat() {

@@ -18,7 +18,21 @@ public final class SiftCommand implements Runnable {
         spec.commandLine().usage(System.out);
     }
 
+    /**
+     * The command line as {@code sift} reads it: option names in either vLLM spelling ({@code --model_name} or
+     * {@code --model-name}), and an option given twice takes its last value, as argparse does in vLLM and KServe.
+     * KServe relies on that: it appends an InferenceService's args to its runtime's, so the InferenceService's
+     * {@code --model_name=reranker} overrides the runtime's {@code --model_name={{.Name}}}.
+     */
+    public static int execute(String... args) {
+        return commandLine().execute(VllmStyleArgs.normalize(args));
+    }
+
+    static CommandLine commandLine() {
+        return new CommandLine(new SiftCommand()).setOverwrittenOptionsAllowed(true);
+    }
+
     public static void main(String[] args) {
-        System.exit(new CommandLine(new SiftCommand()).execute(args));
+        System.exit(execute(args));
     }
 }

@@ -31,16 +31,19 @@ public final class Routes {
     private final List<String> prefixes;
     private final ApiKeys keys;
     private final ClientWatch clients;
+    private final RequestThreads threads;
     private final ServerMetrics metrics;
     private final Set<Route> registered = new LinkedHashSet<>();
 
-    public Routes(RoutesConfig config, String rootPath, ApiKeys keys, ClientWatch clients, ServerMetrics metrics) {
+    Routes(RoutesConfig config, String rootPath, ApiKeys keys, ClientWatch clients, RequestThreads threads,
+           ServerMetrics metrics) {
         this.config = config;
         List<String> all = new ArrayList<>(List.of("", KSERVE_PREFIX));
         if (!rootPath.isEmpty() && !all.contains(rootPath)) all.add(rootPath);
         this.prefixes = List.copyOf(all);
         this.keys = keys;
         this.clients = clients;
+        this.threads = threads;
         this.metrics = metrics;
     }
 
@@ -58,8 +61,10 @@ public final class Routes {
                 unauthorized(ctx);
                 return;
             }
-            // While the handler waits for inference, a client that hangs up interrupts it (see ClientWatch).
-            try (AutoCloseable watch = clients.watch(ctx.req().getLocalAddr(), ctx.req().getLocalPort(),
+            // While the handler waits for inference, a client that hangs up interrupts it (see ClientWatch), and so
+            // does a drain past its timeout (RequestThreads).
+            try (AutoCloseable serving = threads.enter();
+                 AutoCloseable watch = clients.watch(ctx.req().getLocalAddr(), ctx.req().getLocalPort(),
                     ctx.req().getRemoteAddr(), ctx.req().getRemotePort(), Thread.currentThread())) {
                 handler.handle(ctx);
             } finally {

@@ -12,9 +12,18 @@ import dev.sift.server.api.vllm.VllmModelsApi;
 import dev.sift.server.api.vllm.VllmScoreApi;
 import dev.sift.server.metrics.ServerMetrics;
 import io.javalin.Javalin;
+import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicReference;
+import org.eclipse.jetty.server.AbstractConnector;
+import org.eclipse.jetty.server.Connector;
+import org.eclipse.jetty.server.handler.GracefulHandler;
+import org.eclipse.jetty.util.component.Graceful;
 
 /**
  * The HTTP server: Jetty 12 through Javalin, handlers on virtual threads (inference itself runs on the model's
@@ -26,17 +35,26 @@ public final class SiftServer implements AutoCloseable {
     private final Javalin app;
     private final List<Routes.Route> routes;
     private final ClientWatch clients;
+    private final GracefulHandler inFlight;
+    private final RequestThreads threads;
 
-    private SiftServer(Javalin app, List<Routes.Route> routes, ClientWatch clients) {
+    private SiftServer(Javalin app, List<Routes.Route> routes, ClientWatch clients, GracefulHandler inFlight,
+                       RequestThreads threads) {
         this.app = app;
         this.routes = routes;
         this.clients = clients;
+        this.inFlight = inFlight;
+        this.threads = threads;
     }
 
     public static SiftServer start(ServedModel served, ServerOptions options) {
         ServingContext context = new ServingContext(served, options);
         ServerMetrics metrics = new ServerMetrics(served.model(), served.name());
         ClientWatch clients = new ClientWatch();
+        RequestThreads threads = new RequestThreads();
+        // Counts every request from its arrival to the last byte of its response, for drain(); once shut down, it
+        // answers requests that still arrive on open connections with 503.
+        GracefulHandler inFlight = new GracefulHandler();
         AtomicReference<Routes> table = new AtomicReference<>();
         Javalin app = Javalin.create(config -> {
             config.startup.showJavalinBanner = false;
@@ -48,8 +66,13 @@ public final class SiftServer implements AutoCloseable {
             config.jetty.port = options.port();
             config.router.ignoreTrailingSlashes = true;
             config.http.prefer405over404 = true;
+            config.jetty.modifyServer(server -> {
+                server.setHandler(inFlight);
+                // close() stops at once; drain() is the graceful way, with its own timeout.
+                server.setStopTimeout(0);
+            });
 
-            Routes routes = new Routes(config.routes, options.rootPath(), options.apiKeys(), clients, metrics);
+            Routes routes = new Routes(config.routes, options.rootPath(), options.apiKeys(), clients, threads, metrics);
             table.set(routes);
             routes.get("/health", Routes.Access.OPEN, ctx -> ctx.status(200));
             routes.get("/metrics", Routes.Access.OPEN,
@@ -74,7 +97,7 @@ public final class SiftServer implements AutoCloseable {
             config.routes.error(405, ctx -> Json.write(ctx, 405, Map.of("detail", "Method Not Allowed")));
         });
         app.start();
-        return new SiftServer(app, table.get().registered(), clients);
+        return new SiftServer(app, table.get().registered(), clients, inFlight, threads);
     }
 
     /** The bound port (useful when started on port 0). */
@@ -85,6 +108,46 @@ public final class SiftServer implements AutoCloseable {
     /** The routes served, without prefixes. */
     public List<Routes.Route> routes() {
         return routes;
+    }
+
+    /**
+     * Stops taking requests, lets those in flight finish, then stops. A new connection is refused at once (the
+     * listening socket closes); a request that still arrives on a connection already open gets 503, and every response
+     * from then on closes its connection. Requests still running after {@code timeout}, or once {@code cutNow}
+     * completes, are cut: their connections close and their queued inputs are dropped, never computed.
+     */
+    public DrainOutcome drain(Duration timeout, CompletableFuture<?> cutNow) {
+        long start = System.nanoTime();
+        long running = inFlight.getCurrentRequestCount();
+        Connector[] connectors = app.jettyServer().server().getConnectors();
+        for (Connector connector : connectors) {
+            // Jetty would cut idle keep-alive connections to a second of idle time, closing at once those idle longer,
+            // and a request a client sends on one just then is lost. Left open, such a request gets a clear 503.
+            if (connector instanceof AbstractConnector jetty) jetty.setShutdownIdleTimeout(-1);
+            if (connector instanceof Graceful graceful) graceful.shutdown();
+        }
+        CompletableFuture<Void> finished = inFlight.shutdown();
+        try {
+            CompletableFuture.anyOf(finished, cutNow).get(timeout.toNanos(), TimeUnit.NANOSECONDS);
+        } catch (TimeoutException | ExecutionException e) {
+            // Cut below.
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        long cut = finished.isDone() ? 0 : inFlight.getCurrentRequestCount();
+        if (cut > 0) {
+            // Connections first, so that a cut client sees its connection close rather than a misleading answer.
+            for (Connector connector : connectors) {
+                try {
+                    connector.stop();
+                } catch (Exception e) {
+                    // Stopping the server below closes it anyway.
+                }
+            }
+            threads.interruptAll();
+        }
+        close();
+        return new DrainOutcome(running, cut, Duration.ofNanos(System.nanoTime() - start));
     }
 
     @Override

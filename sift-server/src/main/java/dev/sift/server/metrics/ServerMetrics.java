@@ -15,13 +15,19 @@ import io.micrometer.core.instrument.binder.system.UptimeMetrics;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.time.Duration;
+import java.util.concurrent.TimeUnit;
 import java.util.function.ToDoubleFunction;
 
 /**
  * What {@code /metrics} reports to Prometheus: requests by route and status, the scheduler's work (batches,
- * inputs computed and dropped, refusals, real and padded tokens, queue depth), and the JVM's.
+ * inputs computed and dropped, refusals, real and padded tokens, queue depth), vLLM's request gauges and latency
+ * histogram, and the JVM's.
  */
 public final class ServerMetrics {
+    /** vLLM's buckets for {@code vllm:e2e_request_latency_seconds}, in seconds. */
+    static final double[] VLLM_LATENCY_BUCKETS = {0.3, 0.5, 0.8, 1.0, 1.5, 2.0, 2.5, 5.0, 10.0, 15.0, 20.0, 30.0, 40.0,
+            50.0, 60.0, 120.0, 240.0, 480.0, 960.0, 1920.0, 7680.0};
+
     private final PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
     private final Tags model;
 
@@ -37,12 +43,31 @@ public final class ServerMetrics {
         counter(siftModel, "sift.tokens.padded", "tokens run, padding included", SchedulerStats::tokensPadded);
         Gauge.builder("sift.queue.tokens", siftModel, m -> m.stats().queuedTokens()).tags(model)
                 .description("tokens waiting for inference").register(registry);
+        vllmMetrics(siftModel, modelName);
         new JvmMemoryMetrics().bindTo(registry);
         new JvmGcMetrics().bindTo(registry);
         new JvmThreadMetrics().bindTo(registry);
         new ClassLoaderMetrics().bindTo(registry);
         new ProcessorMetrics().bindTo(registry);
         new UptimeMetrics().bindTo(registry);
+    }
+
+    /**
+     * vLLM's names and labels (vllm/v1/metrics/loggers.py), so that KEDA and HPA recipes written for vLLM read Sift
+     * unchanged. As in vLLM, where each pair or text of a pooling request is a request of its own to the engine,
+     * they count inputs: a 100-document rerank is 100 (or 101, for an embedding model, with its query) requests.
+     */
+    private void vllmMetrics(SiftModel siftModel, String modelName) {
+        Tags vllm = Tags.of("model_name", modelName, "engine", "0");
+        Gauge.builder("vllm:num_requests_running", siftModel, m -> m.stats().runningInputs()).tags(vllm)
+                .description("inputs in the batches running now").register(registry);
+        Gauge.builder("vllm:num_requests_waiting", siftModel, m -> m.stats().queuedInputs()).tags(vllm)
+                .description("inputs queued for inference").register(registry);
+        Duration[] buckets = new Duration[VLLM_LATENCY_BUCKETS.length];
+        for (int i = 0; i < buckets.length; i++) buckets[i] = Duration.ofMillis(Math.round(VLLM_LATENCY_BUCKETS[i] * 1000));
+        Timer latency = Timer.builder("vllm:e2e_request_latency").tags(vllm).serviceLevelObjectives(buckets)
+                .description("each input's latency, from its request's queueing to its result").register(registry);
+        siftModel.onInputDone(nanos -> latency.record(nanos, TimeUnit.NANOSECONDS));
     }
 
     private void counter(SiftModel siftModel, String name, String description, ToDoubleFunction<SchedulerStats> value) {

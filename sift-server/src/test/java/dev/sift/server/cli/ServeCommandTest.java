@@ -67,10 +67,61 @@ class ServeCommandTest {
     }
 
     @Test
+    void aTaskTheModelCannotServeStopsStartup() {
+        String cross = Fixtures.model("bert-cross-encoder").toString();
+        assertRefused(cross, "--task embed needs an embedding model; " + cross + " is a cross-encoder, which serves score,"
+                + " rerank, classify", "--task", "embed");
+        assertRefused(cross, "--task generate: Sift serves score, rerank, embed, classify", "--task=generate");
+        assertRefused(Fixtures.model("bert-embedding").toString(), "--task classify needs a sequence classifier or a"
+                + " cross-encoder", "--task", "classify");
+    }
+
+    @Test
+    void theModelGivenTwiceDifferentlyIsRefused() {
+        assertRefused(Fixtures.model("bert-cross-encoder").toString(), "the model is given twice", "--model",
+                Fixtures.model("bert-embedding").toString());
+    }
+
+    /** The args a KServe pod gets: the runtime's, then the InferenceService's, in vLLM and KServe spellings. */
+    @Test
+    void kserveArgsMapOntoSiftsOptionsWithTheLastNameWinning() {
+        ServeCommand serve = parse("serve", "--model_name=reranker-model", "--model_dir=/mnt/models", "--http_port=8080",
+                "--model_name=reranker", "--task=score", "--max_model_len=256");
+        assertThat(serve.modelArgument()).isEqualTo("/mnt/models");
+        assertThat(serve.port).isEqualTo(8080);
+        assertThat(serve.servedNames("/mnt/models")).containsExactly("reranker");
+        assertThat(serve.task).isEqualTo("score");
+        assertThat(serve.maxModelLen).isEqualTo("256");
+
+        ServeCommand vllm = parse("serve", "--model", "/models/bge", "--served-model-name", "bge", "BAAI/bge-reranker-base",
+                "--port", "9000");
+        assertThat(vllm.modelArgument()).isEqualTo("/models/bge");
+        assertThat(vllm.servedNames("/models/bge")).containsExactly("bge", "BAAI/bge-reranker-base");
+        assertThat(vllm.port).isEqualTo(9000);
+
+        ServeCommand both = parse("serve", "m", "--model-name", "reranker", "--served-model-name", "a", "reranker");
+        assertThat(both.servedNames("m")).as("KServe's name first, once").containsExactly("reranker", "a");
+        assertThat(parse("serve", "m").servedNames("m")).containsExactly("m");
+    }
+
+    @Test
+    void onlyOptionNamesAreRespelled() {
+        assertThat(VllmStyleArgs.normalize(new String[] {"serve", "--api_key=a_b", "--model_dir", "/mnt/my_models", "-h",
+                "--", "--not_an_option"})).containsExactly("serve", "--api-key=a_b", "--model-dir", "/mnt/my_models", "-h",
+                "--", "--not_an_option");
+    }
+
+    @Test
     void maxModelLenAcceptsKiloSuffix() {
         assertThat(ServeCommand.parseTokens("1k")).isEqualTo(1024);
         assertThat(ServeCommand.parseTokens("512")).isEqualTo(512);
         assertThat(ServeCommand.parseTokens(null)).isNull();
+    }
+
+    private static ServeCommand parse(String... args) {
+        CommandLine line = SiftCommand.commandLine();
+        line.parseArgs(VllmStyleArgs.normalize(args));
+        return line.getSubcommands().get("serve").getCommand();
     }
 
     private static void assertRefused(String model, String message, String... extra) {
@@ -84,7 +135,7 @@ class ServeCommandTest {
             args[1] = model;
             args[2] = "--port=0";
             System.arraycopy(extra, 0, args, 3, extra.length);
-            exit = new CommandLine(new SiftCommand()).execute(args);
+            exit = SiftCommand.execute(args);
         } finally {
             System.setErr(original);
         }
