@@ -49,10 +49,12 @@ public final class ServeCommand implements Callable<Integer> {
                     + " /mnt/models).")
     String modelOption;
 
-    @Option(names = "--host", description = "Interface to listen on (default: ${DEFAULT-VALUE}).", defaultValue = "0.0.0.0")
+    @Option(names = "--host", description = "Interface to listen on (default: $SIFT_HOST, else 0.0.0.0).",
+            defaultValue = "${env:SIFT_HOST:-0.0.0.0}")
     String host;
 
-    @Option(names = {"--port", "--http-port"}, description = "Port to listen on (default: ${DEFAULT-VALUE}).", defaultValue = "8000")
+    @Option(names = {"--port", "--http-port"}, description = "Port to listen on (default: $SIFT_PORT, else 8000).",
+            defaultValue = "${env:SIFT_PORT:-8000}")
     int port;
 
     @Option(names = "--served-model-name", paramLabel = "NAME", arity = "1..*",
