@@ -100,6 +100,8 @@ def charts(result, img: Path) -> list[str]:
 GRAPH_VARIANTS = {
     "export-torch": "ONNX graph from `torch.onnx.export` (opset 17), as `bench/gen_models.py` writes it",
     "export-optimum": "ONNX graph from `optimum-cli export onnx --task text-classification` (optimum-onnx 0.1.0)",
+    "export-optimum-llm": "ONNX graph from `optimum-cli export onnx --task text-generation` (optimum-onnx 0.1.0): "
+                          "logits over the whole vocabulary at every position, what Sift runs for an exported LLM reranker",
     "built": "the graph Sift builds from `model.safetensors`, default fusions (what `--weights safetensors` runs)",
 }
 
@@ -111,7 +113,7 @@ def graphs_section(w, path: Path) -> None:
     g = json.loads(path.read_text())
     w("## The graph built from safetensors against exported graphs")
     w("")
-    w(f"Written by `bench/run --graphs` (`bench/graphs.py`; last run {g['date']}): Sift's Java API in-process, default "
+    w("Written by `bench/run --graphs` (`bench/graphs.py`; each table gives its run's date): Sift's Java API in-process, default "
       "engine options, one client, the same weights and requests for every variant; variants interleaved, "
       "median of the repetitions shown. Start-up is `SiftModel.open` (graph built or read, "
       "session created, warm-up); peak RSS is the runner process's `VmHWM`, and after load its resident memory "
@@ -119,19 +121,21 @@ def graphs_section(w, path: Path) -> None:
       "(the JVM's and native libraries' code, and for the built graph the memory-mapped safetensors, which the "
       "kernel shares with its page cache and may drop and re-read).")
     w("")
-    if g.get("note"):
-        w(g["note"])
-        w("")
     for model, m in g["models"].items():
-        w(f"**{model}**, {m['workload']}:" + (f" {m['note']}" if m.get("note") else ""))
+        w(f"**{model}**, {m['workload']}, {m['reps']} repetitions, run {m['date']}:"
+          + (f" {m['note']}" if m.get("note") else ""))
         w("")
-        w("| graph | pairs/s | / torch export | spread | start-up s | peak RSS MB | after load: anon / file MB |")
-        w("|---|---|---|---|---|---|---|")
+        base = "torch export" if m["base"] == "export-torch" else "optimum export"
+        cpu = all("cpu_vs_base" in v for v in m["variants"].values())
+        w(f"| graph | pairs/s | / {base} | spread |" + (f" CPU s per pair | / {base}, by CPU time |" if cpu else "")
+          + " start-up s | peak RSS MB | after load: anon / file MB |")
+        w("|---|---|---|---|" + ("---|---|" if cpu else "") + "---|---|---|")
         for name, v in m["variants"].items():
             label = GRAPH_VARIANTS.get(name) or ("built with fused operators: " + name[len("built-"):].replace("+", " + ")
                                                  .replace("none", "none (plain operators)"))
-            w(f"| {label} | {v['pairs_per_s']:.2f} | {v['vs_export_torch']:.3f} | {v['spread']:.0%} | "
-              f"{v['load_s']:.2f} | {v['peak_rss_mb']:.0f} | {v.get('rss_anon_mb', -1):.0f} / "
+            w(f"| {label} | {v['pairs_per_s']:.2f} | {v['vs_base']:.3f} | {v['spread']:.0%} | "
+              + (f"{v['cpu_s_per_pair']:.2f} | {v['cpu_vs_base']:.3f} | " if cpu else "")
+              + f"{v['load_s']:.2f} | {v['peak_rss_mb']:.0f} | {v.get('rss_anon_mb', -1):.0f} / "
               f"{v.get('rss_file_mb', -1):.0f} |")
         w("")
 
