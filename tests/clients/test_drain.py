@@ -11,6 +11,7 @@ wait their turn and really are in flight when the signal comes.
 from __future__ import annotations
 
 import http.client
+import re
 import signal
 import socket
 import threading
@@ -146,7 +147,9 @@ def _cut(tmp_path: Path, name: str, first: signal.Signals, second: signal.Signal
         sent.join()
         assert code == EXIT_DRAIN_CUT
         assert all(isinstance(r, requests.ConnectionError) for r in sent.results), sent.results
-        assert "Drain cut 2 of 2 request(s)" in server.log_tail()
+        # Both reranks are cut; the count in flight at the signal may also hold the last /metrics scrape above, whose
+        # response the client had read while the server was still completing it.
+        assert re.search(r"Drain cut 2 of [23] request\(s\)", server.log_tail()), server.log_tail()
         rest = waiting / max(rate, 1e-9)
         assert took < rest / 2, f"exited {took:.1f} s after the signal; the {waiting:.0f} queued inputs take {rest:.1f} s"
     finally:
