@@ -68,6 +68,8 @@ public final class SiftServer implements AutoCloseable {
             config.http.prefer405over404 = true;
             config.jetty.modifyServer(server -> {
                 server.setHandler(inFlight);
+                // Jetty's own refusals (a malformed request line, an ambiguous path) in JSON, not its HTML page.
+                server.setErrorHandler(new JsonErrorHandler());
                 // close() stops at once; drain() is the graceful way, with its own timeout.
                 server.setStopTimeout(0);
             });
