@@ -69,10 +69,16 @@ class Server:
     port: int = 0
     proc: subprocess.Popen | None = None
     served_names: list[str] = field(default_factory=list)
+    # The certificate of a server started with --ssl-keyfile/--ssl-certfile: it is then called over https, verified.
+    tls_cert: Path | None = None
 
     @property
     def url(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
+        return f"{'https' if self.tls_cert else 'http'}://127.0.0.1:{self.port}"
+
+    @property
+    def verify(self) -> str | bool:
+        return str(self.tls_cert) if self.tls_cert else True
 
     @property
     def model_name(self) -> str:
@@ -85,12 +91,12 @@ class Server:
     def post(self, path: str, body: Any, headers: dict[str, str] | None = None, auth: bool = True) -> requests.Response:
         h = self.auth_headers() if auth else {}
         h.update(headers or {})
-        return requests.post(self.url + path, json=body, headers=h, timeout=HTTP_TIMEOUT_S)
+        return requests.post(self.url + path, json=body, headers=h, timeout=HTTP_TIMEOUT_S, verify=self.verify)
 
     def get(self, path: str, headers: dict[str, str] | None = None, auth: bool = True) -> requests.Response:
         h = self.auth_headers() if auth else {}
         h.update(headers or {})
-        return requests.get(self.url + path, headers=h, timeout=HTTP_TIMEOUT_S)
+        return requests.get(self.url + path, headers=h, timeout=HTTP_TIMEOUT_S, verify=self.verify)
 
     def score(self, query: str, documents: list[str], **extra: Any) -> list[float]:
         """Scores from vLLM's /score, in document order (the reference the other routes are compared with)."""
@@ -130,7 +136,7 @@ class Server:
             if self.proc.poll() is not None:
                 self._fail(f"exited with status {self.proc.returncode} before /health answered")
             try:
-                if requests.get(self.url + "/health", timeout=2).status_code == 200:
+                if requests.get(self.url + "/health", timeout=2, verify=self.verify).status_code == 200:
                     return
             except requests.RequestException:
                 pass
@@ -170,7 +176,8 @@ class ServerPool:
         self.failed: dict[str, str] = {}
 
     def start(self, name: str, model: str | Path | None = None, *, api_keys: list[str] = (), served_names: list[str] = (),
-              env: dict[str, str] | None = None, key: str | None = None, extra_args: list[str] = ()) -> Server:
+              env: dict[str, str] | None = None, key: str | None = None, extra_args: list[str] = (),
+              tls_cert: Path | None = None) -> Server:
         """Start ``./sift serve [model] --api-key K... --served-model-name N...``; ``key`` defaults to the first api key."""
         if name in self.servers:
             return self.servers[name]
@@ -185,7 +192,7 @@ class ServerPool:
         model_arg = None if model is None else str(Path(model).relative_to(ROOT) if Path(model).is_relative_to(ROOT) else model)
         server = Server(name=name, model=model_arg, args=args, env=dict(env or {}),
                         key=key if key is not None else (api_keys[0] if api_keys else None),
-                        log_path=self.log_dir / f"{name}.log", served_names=list(served_names))
+                        log_path=self.log_dir / f"{name}.log", served_names=list(served_names), tls_cert=tls_cert)
         for attempt in range(3):
             try:
                 server.start()

@@ -19,6 +19,7 @@ import dev.sift.server.http.Limits;
 import dev.sift.server.http.ServedModel;
 import dev.sift.server.http.ServerOptions;
 import dev.sift.server.http.SiftServer;
+import dev.sift.server.http.TlsFiles;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -100,6 +101,15 @@ public final class ServeCommand implements Callable<Integer> {
                     + " Default: $SIFT_API_KEY, else $VLLM_API_KEY, else no key.")
     List<String> apiKeys = new ArrayList<>();
 
+    @Option(names = "--ssl-keyfile", paramLabel = "FILE",
+            description = "Serve HTTPS with this PEM private key (PKCS#8, or PKCS#1 RSA), as vLLM's --ssl-keyfile; needs"
+                    + " --ssl-certfile.")
+    Path sslKeyFile;
+
+    @Option(names = "--ssl-certfile", paramLabel = "FILE",
+            description = "The PEM certificate (then any intermediates) for --ssl-keyfile, as vLLM's --ssl-certfile.")
+    Path sslCertFile;
+
     @Option(names = "--root-path", paramLabel = "PATH", defaultValue = "",
             description = "Also serve every route under this prefix (for a proxy that forwards it), as well as under / and /openai.")
     String rootPath;
@@ -156,6 +166,14 @@ public final class ServeCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
+        // The TLS files are checked before the model loads, so that a wrong path costs no loading time.
+        TlsFiles tls;
+        try {
+            tls = tlsFiles();
+        } catch (IllegalArgumentException e) {
+            System.err.println("sift: " + e.getMessage());
+            return 2;
+        }
         ServedModel served;
         try {
             served = load();
@@ -178,13 +196,13 @@ public final class ServeCommand implements Callable<Integer> {
         try {
             server = SiftServer.start(served, new ServerOptions(host, port, rootPath, ApiKeys.of(keys()),
                     new Limits(maxRequestBytes, maxDocuments, maxTextChars), autoTruncate,
-                    requestTimeout == null ? null : Duration.ofMillis(Math.round(requestTimeout * 1000))));
+                    requestTimeout == null ? null : Duration.ofMillis(Math.round(requestTimeout * 1000)), tls));
         } catch (RuntimeException e) {
             served.model().close();
             System.err.println("sift: cannot listen on " + host + ":" + port + ": " + rootMessage(e));
             return 1;
         }
-        LOG.info("Serving {} on http://{}:{}{}", served.name(), host, server.port(),
+        LOG.info("Serving {} on {}://{}:{}{}", served.name(), tls == null ? "http" : "https", host, server.port(),
                 keys().isEmpty() ? "" : " (API key required)");
         ShutdownSignals signals = ShutdownSignals.install();
         AtomicBoolean stopped = new AtomicBoolean();
@@ -285,6 +303,17 @@ public final class ServeCommand implements Callable<Integer> {
         if (llmReranker == null) return null;
         return LlmReranker.named(llmReranker).orElseThrow(() -> new ModelException("--llm-reranker " + llmReranker
                 + " is not a known family; choose one of " + LlmReranker.ids()));
+    }
+
+    /** --ssl-keyfile and --ssl-certfile, read and checked now; both or neither. Null for plain HTTP. */
+    TlsFiles tlsFiles() {
+        if (sslKeyFile == null && sslCertFile == null) return null;
+        if (sslKeyFile == null || sslCertFile == null) {
+            throw new IllegalArgumentException("--ssl-keyfile and --ssl-certfile go together: give both, or neither for plain HTTP");
+        }
+        TlsFiles files = new TlsFiles(sslKeyFile, sslCertFile);
+        files.load();
+        return files;
     }
 
     /** --api-key, else SIFT_API_KEY, else VLLM_API_KEY (so a vLLM deployment's secret works unchanged). */

@@ -79,7 +79,12 @@ public final class Routes {
                 metrics.record(method.name(), path, ctx.statusCode(), System.nanoTime() - start);
             }
         };
-        for (String prefix : prefixes) config.addHttpHandler(method, prefix + path, timed);
+        for (String prefix : prefixes) {
+            config.addHttpHandler(method, prefix + path, timed);
+            // Javalin answers HEAD on a GET route with an empty 200 without running its handler, key check included;
+            // registered here, HEAD runs the same handler as GET (Jetty sends no body), so it needs the key too.
+            if (method == HandlerType.GET) config.addHttpHandler(HandlerType.HEAD, prefix + path, timed);
+        }
         registered.add(new Route(method, path, access));
     }
 

@@ -13,12 +13,19 @@ import java.time.Duration;
  * @param autoTruncate truncate over-long inputs when a request does not say (TEI's --auto-truncate); off, an
  *                     over-long input is a 400 as in vLLM
  * @param requestTimeout how long a request may wait for inference before a 503, or null for no deadline
+ * @param tls          the key and certificate to serve HTTPS with, or null for plain HTTP
  */
 public record ServerOptions(String host, int port, String rootPath, ApiKeys apiKeys, Limits limits, boolean autoTruncate,
-                            Duration requestTimeout) {
+                            Duration requestTimeout, TlsFiles tls) {
 
     public ServerOptions {
         rootPath = normalizeRootPath(rootPath);
+    }
+
+    /** Plain HTTP. */
+    public ServerOptions(String host, int port, String rootPath, ApiKeys apiKeys, Limits limits, boolean autoTruncate,
+                         Duration requestTimeout) {
+        this(host, port, rootPath, apiKeys, limits, autoTruncate, requestTimeout, null);
     }
 
     /** Loopback, a free port, no keys, default limits. */
@@ -27,23 +34,27 @@ public record ServerOptions(String host, int port, String rootPath, ApiKeys apiK
     }
 
     public ServerOptions withApiKeys(ApiKeys keys) {
-        return new ServerOptions(host, port, rootPath, keys, limits, autoTruncate, requestTimeout);
+        return new ServerOptions(host, port, rootPath, keys, limits, autoTruncate, requestTimeout, tls);
     }
 
     public ServerOptions withLimits(Limits newLimits) {
-        return new ServerOptions(host, port, rootPath, apiKeys, newLimits, autoTruncate, requestTimeout);
+        return new ServerOptions(host, port, rootPath, apiKeys, newLimits, autoTruncate, requestTimeout, tls);
     }
 
     public ServerOptions withRootPath(String path) {
-        return new ServerOptions(host, port, path, apiKeys, limits, autoTruncate, requestTimeout);
+        return new ServerOptions(host, port, path, apiKeys, limits, autoTruncate, requestTimeout, tls);
     }
 
     public ServerOptions withAutoTruncate(boolean truncate) {
-        return new ServerOptions(host, port, rootPath, apiKeys, limits, truncate, requestTimeout);
+        return new ServerOptions(host, port, rootPath, apiKeys, limits, truncate, requestTimeout, tls);
     }
 
     public ServerOptions withRequestTimeout(Duration timeout) {
-        return new ServerOptions(host, port, rootPath, apiKeys, limits, autoTruncate, timeout);
+        return new ServerOptions(host, port, rootPath, apiKeys, limits, autoTruncate, timeout, tls);
+    }
+
+    public ServerOptions withTls(TlsFiles files) {
+        return new ServerOptions(host, port, rootPath, apiKeys, limits, autoTruncate, requestTimeout, files);
     }
 
     /** "/x/y" from "x/y/", "/x/y" or "/x/y/"; "" for none. */

@@ -12,6 +12,7 @@ import dev.sift.server.api.vllm.VllmModelsApi;
 import dev.sift.server.api.vllm.VllmScoreApi;
 import dev.sift.server.metrics.ServerMetrics;
 import io.javalin.Javalin;
+import java.security.KeyStore;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -22,8 +23,15 @@ import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicReference;
 import org.eclipse.jetty.server.AbstractConnector;
 import org.eclipse.jetty.server.Connector;
+import org.eclipse.jetty.server.HttpConfiguration;
+import org.eclipse.jetty.server.HttpConnectionFactory;
+import org.eclipse.jetty.server.SecureRequestCustomizer;
+import org.eclipse.jetty.server.Server;
+import org.eclipse.jetty.server.ServerConnector;
+import org.eclipse.jetty.server.SslConnectionFactory;
 import org.eclipse.jetty.server.handler.GracefulHandler;
 import org.eclipse.jetty.util.component.Graceful;
+import org.eclipse.jetty.util.ssl.SslContextFactory;
 
 /**
  * The HTTP server: Jetty 12 through Javalin, handlers on virtual threads (inference itself runs on the model's
@@ -66,8 +74,14 @@ public final class SiftServer implements AutoCloseable {
             config.jetty.port = options.port();
             config.router.ignoreTrailingSlashes = true;
             config.http.prefer405over404 = true;
+            if (options.tls() != null) {
+                KeyStore keyStore = options.tls().load();
+                config.jetty.addConnector((server, http) -> tlsConnector(server, http, keyStore, options));
+            }
             config.jetty.modifyServer(server -> {
                 server.setHandler(inFlight);
+                // Jetty's own refusals (a malformed request line, an ambiguous path) in JSON, not its HTML page.
+                server.setErrorHandler(new JsonErrorHandler());
                 // close() stops at once; drain() is the graceful way, with its own timeout.
                 server.setStopTimeout(0);
             });
@@ -98,6 +112,25 @@ public final class SiftServer implements AutoCloseable {
         });
         app.start();
         return new SiftServer(app, table.get().registered(), clients, inFlight, threads);
+    }
+
+    /**
+     * HTTPS on the configured host and port, in place of plain HTTP (as uvicorn serves with --ssl-keyfile): HTTP/1.1
+     * over TLS, with no SNI checks, since clients commonly call a server by its IP address.
+     */
+    private static ServerConnector tlsConnector(Server server, HttpConfiguration http, KeyStore keyStore, ServerOptions options) {
+        SslContextFactory.Server ssl = new SslContextFactory.Server();
+        ssl.setKeyStore(keyStore);
+        ssl.setKeyStorePassword(new String(TlsFiles.PASSWORD));
+        ssl.setSniRequired(false);
+        SecureRequestCustomizer secure = new SecureRequestCustomizer();
+        secure.setSniHostCheck(false);
+        http.addCustomizer(secure);
+        ServerConnector connector = new ServerConnector(server, new SslConnectionFactory(ssl, "http/1.1"),
+                new HttpConnectionFactory(http));
+        connector.setHost(options.host());
+        connector.setPort(options.port());
+        return connector;
     }
 
     /** The bound port (useful when started on port 0). */
