@@ -34,6 +34,14 @@ public final class Json {
                         + ctx.appData(MAX_BYTES) + " bytes (--max-request-bytes)", null);
             }
             throw e;
+        } catch (RuntimeException e) {
+            throw e;
+        } catch (Exception e) {
+            // Javalin rethrows the connection's IOException undeclared: the client hung up, or was cut for sending its
+            // body too slowly (--request-read-timeout). Nobody is left to answer; 499 is what the metrics record.
+            if (e instanceof IOException) throw new ApiException(499, "ClientClosedRequest", "The request body could not"
+                    + " be read: the client went away (" + e.getClass().getSimpleName() + ")", null);
+            throw new IllegalStateException(e);
         }
         try {
             body = MAPPER.readTree(bytes);

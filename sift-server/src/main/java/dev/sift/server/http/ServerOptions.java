@@ -13,37 +13,43 @@ import java.time.Duration;
  * @param autoTruncate truncate over-long inputs when a request does not say (TEI's --auto-truncate); off, an
  *                     over-long input is a 400 as in vLLM
  * @param requestTimeout how long a request may wait for inference before a 503, or null for no deadline
+ * @param timeouts     how long a connection may stay idle, and a request take to arrive
  */
 public record ServerOptions(String host, int port, String rootPath, ApiKeys apiKeys, Limits limits, boolean autoTruncate,
-                            Duration requestTimeout) {
+                            Duration requestTimeout, ConnectionTimeouts timeouts) {
 
     public ServerOptions {
         rootPath = normalizeRootPath(rootPath);
+        if (timeouts == null) timeouts = ConnectionTimeouts.DEFAULT;
     }
 
     /** Loopback, a free port, no keys, default limits. */
     public static ServerOptions local() {
-        return new ServerOptions("127.0.0.1", 0, "", ApiKeys.none(), Limits.DEFAULT, false, null);
+        return new ServerOptions("127.0.0.1", 0, "", ApiKeys.none(), Limits.DEFAULT, false, null, ConnectionTimeouts.DEFAULT);
     }
 
     public ServerOptions withApiKeys(ApiKeys keys) {
-        return new ServerOptions(host, port, rootPath, keys, limits, autoTruncate, requestTimeout);
+        return new ServerOptions(host, port, rootPath, keys, limits, autoTruncate, requestTimeout, timeouts);
     }
 
     public ServerOptions withLimits(Limits newLimits) {
-        return new ServerOptions(host, port, rootPath, apiKeys, newLimits, autoTruncate, requestTimeout);
+        return new ServerOptions(host, port, rootPath, apiKeys, newLimits, autoTruncate, requestTimeout, timeouts);
     }
 
     public ServerOptions withRootPath(String path) {
-        return new ServerOptions(host, port, path, apiKeys, limits, autoTruncate, requestTimeout);
+        return new ServerOptions(host, port, path, apiKeys, limits, autoTruncate, requestTimeout, timeouts);
     }
 
     public ServerOptions withAutoTruncate(boolean truncate) {
-        return new ServerOptions(host, port, rootPath, apiKeys, limits, truncate, requestTimeout);
+        return new ServerOptions(host, port, rootPath, apiKeys, limits, truncate, requestTimeout, timeouts);
     }
 
     public ServerOptions withRequestTimeout(Duration timeout) {
-        return new ServerOptions(host, port, rootPath, apiKeys, limits, autoTruncate, timeout);
+        return new ServerOptions(host, port, rootPath, apiKeys, limits, autoTruncate, timeout, timeouts);
+    }
+
+    public ServerOptions withTimeouts(ConnectionTimeouts newTimeouts) {
+        return new ServerOptions(host, port, rootPath, apiKeys, limits, autoTruncate, requestTimeout, newTimeouts);
     }
 
     /** "/x/y" from "x/y/", "/x/y" or "/x/y/"; "" for none. */

@@ -22,6 +22,8 @@ import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicReference;
 import org.eclipse.jetty.server.AbstractConnector;
 import org.eclipse.jetty.server.Connector;
+import org.eclipse.jetty.server.HttpConnectionFactory;
+import org.eclipse.jetty.server.ServerConnector;
 import org.eclipse.jetty.server.handler.GracefulHandler;
 import org.eclipse.jetty.util.component.Graceful;
 
@@ -37,14 +39,16 @@ public final class SiftServer implements AutoCloseable {
     private final ClientWatch clients;
     private final GracefulHandler inFlight;
     private final RequestThreads threads;
+    private final SlowRequests slow;
 
     private SiftServer(Javalin app, List<Routes.Route> routes, ClientWatch clients, GracefulHandler inFlight,
-                       RequestThreads threads) {
+                       RequestThreads threads, SlowRequests slow) {
         this.app = app;
         this.routes = routes;
         this.clients = clients;
         this.inFlight = inFlight;
         this.threads = threads;
+        this.slow = slow;
     }
 
     public static SiftServer start(ServedModel served, ServerOptions options) {
@@ -52,6 +56,8 @@ public final class SiftServer implements AutoCloseable {
         ServerMetrics metrics = new ServerMetrics(served.model(), served.name());
         ClientWatch clients = new ClientWatch();
         RequestThreads threads = new RequestThreads();
+        SlowRequests slow = new SlowRequests(options.timeouts().requestRead());
+        metrics.slowRequestsClosed(slow::closedCount);
         // Counts every request from its arrival to the last byte of its response, for drain(); once shut down, it
         // answers requests that still arrive on open connections with 503.
         GracefulHandler inFlight = new GracefulHandler();
@@ -62,8 +68,16 @@ public final class SiftServer implements AutoCloseable {
             config.concurrency.useVirtualThreads = true;
             config.http.maxRequestSize = options.limits().maxRequestBytes();
             config.appData(Json.MAX_BYTES, options.limits().maxRequestBytes());
-            config.jetty.host = options.host();
-            config.jetty.port = options.port();
+            // The connector Javalin would make, with the timeouts set: idle connections close, and so do those whose
+            // request trickles in (SlowRequests).
+            config.jetty.addConnector((server, http) -> {
+                ServerConnector connector = new ServerConnector(server, new HttpConnectionFactory(http));
+                connector.setHost(options.host());
+                connector.setPort(options.port());
+                connector.setIdleTimeout(options.timeouts().idle().toMillis());
+                connector.addBean(slow);
+                return connector;
+            });
             config.router.ignoreTrailingSlashes = true;
             config.http.prefer405over404 = true;
             config.jetty.modifyServer(server -> {
@@ -96,8 +110,14 @@ public final class SiftServer implements AutoCloseable {
             });
             config.routes.error(405, ctx -> Json.write(ctx, 405, Map.of("detail", "Method Not Allowed")));
         });
-        app.start();
-        return new SiftServer(app, table.get().registered(), clients, inFlight, threads);
+        try {
+            app.start();
+        } catch (RuntimeException e) {
+            slow.close();
+            clients.close();
+            throw e;
+        }
+        return new SiftServer(app, table.get().registered(), clients, inFlight, threads, slow);
     }
 
     /** The bound port (useful when started on port 0). */
@@ -154,5 +174,6 @@ public final class SiftServer implements AutoCloseable {
     public void close() {
         app.stop();
         clients.close();
+        slow.close();
     }
 }
