@@ -43,6 +43,7 @@ public final class ModelLoader {
         String modelType = config.path("model_type").asText("");
 
         Path tokenizerFile = dir.resolve("tokenizer.json");
+        refuseUnusable(tokenizerFile);
         if (!Files.isRegularFile(tokenizerFile)) {
             throw new ModelException("tokenizer.json is missing in " + dir
                     + ": Sift needs the fast-tokenizer file (AutoTokenizer.from_pretrained(...).save_pretrained(dir) writes it)");
@@ -221,6 +222,8 @@ public final class ModelLoader {
         WeightsFormat chosen = options.weights();
         if (chosen == WeightsFormat.AUTO) {
             boolean graphNamed = options.int8() || options.onnxFile() != null;
+            // A graph whose link lost its blob is a broken download, not a folder without a graph.
+            DEFAULT_GRAPHS.forEach(g -> refuseUnusable(dir.resolve(g)));
             if (graphNamed || DEFAULT_GRAPHS.stream().anyMatch(g -> Files.isRegularFile(dir.resolve(g)))) {
                 return WeightsFormat.ONNX;
             }
@@ -240,6 +243,7 @@ public final class ModelLoader {
     private static Path onnxFile(Path dir, String requested) {
         if (requested != null) {
             Path file = dir.resolve(requested).normalize();
+            refuseUnusable(file);
             if (!Files.isRegularFile(file)) {
                 throw new ModelException("ONNX file " + requested + " not found in " + dir + onnxFilesHint(dir));
             }
@@ -247,6 +251,7 @@ public final class ModelLoader {
         }
         for (String candidate : DEFAULT_GRAPHS) {
             Path file = dir.resolve(candidate);
+            refuseUnusable(file);
             if (Files.isRegularFile(file)) return file;
         }
         throw new ModelException("no ONNX graph in " + dir + " (looked for onnx/model.onnx and model.onnx)"
@@ -264,7 +269,27 @@ public final class ModelLoader {
         }
     }
 
+    /**
+     * A link to nothing (in a Hugging Face cache, a snapshot whose blob was deleted or never finished), or a file this
+     * user may not read: each named as such, rather than as a missing file the folder plainly lists or a bare errno.
+     */
+    static void refuseUnusable(Path file) {
+        if (Files.isRegularFile(file) && !Files.isReadable(file)) {
+            throw new ModelException(file + " cannot be read: permission denied for this user");
+        }
+        if (Files.isSymbolicLink(file) && !Files.exists(file)) {
+            String target;
+            try {
+                target = Files.readSymbolicLink(file).toString();
+            } catch (IOException e) {
+                target = "?";
+            }
+            throw new ModelException(file + " is a link to " + target + ", which does not exist: download the model again");
+        }
+    }
+
     static JsonNode readJson(Path file, boolean required) {
+        refuseUnusable(file);
         if (!Files.isRegularFile(file)) {
             if (required) throw new ModelException(file.getFileName() + " is missing in " + file.getParent());
             return null;

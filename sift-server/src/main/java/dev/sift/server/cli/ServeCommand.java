@@ -14,6 +14,7 @@ import dev.sift.model.ModelSpec;
 import dev.sift.model.WeightsFormat;
 import dev.sift.server.bundled.BundledModel;
 import dev.sift.server.http.ApiKeys;
+import dev.sift.server.http.ConnectionTimeouts;
 import dev.sift.server.http.DrainOutcome;
 import dev.sift.server.http.Limits;
 import dev.sift.server.http.ServedModel;
@@ -156,6 +157,16 @@ public final class ServeCommand implements Callable<Integer> {
             description = "How long a request may wait for inference before a 503 (default: no deadline).")
     Double requestTimeout;
 
+    @Option(names = "--idle-timeout", paramLabel = "SECONDS", defaultValue = "30",
+            description = "A connection with nothing sent either way for this long is closed, a kept-alive one between"
+                    + " requests included (default: ${DEFAULT-VALUE}).")
+    double idleTimeout;
+
+    @Option(names = "--request-read-timeout", paramLabel = "SECONDS", defaultValue = "60",
+            description = "Most time from a request's first byte until its headers and body have all arrived; a slower"
+                    + " client's connection is closed (default: ${DEFAULT-VALUE}).")
+    double requestReadTimeout;
+
     @Option(names = "--drain-timeout", paramLabel = "SECONDS", defaultValue = "${env:SIFT_DRAIN_TIMEOUT:-30}",
             description = "On SIGTERM or SIGINT, how long requests in flight may take to finish before they are cut"
                     + " (default: $SIFT_DRAIN_TIMEOUT, else 30).")
@@ -192,11 +203,18 @@ public final class ServeCommand implements Callable<Integer> {
             System.err.println("sift: --drain-timeout must be a number of seconds, 0 or more, got " + drainTimeout);
             return 2;
         }
+        if (!(idleTimeout > 0) || !(requestReadTimeout > 0) || Double.isInfinite(idleTimeout)
+                || Double.isInfinite(requestReadTimeout)) {
+            served.model().close();
+            System.err.println("sift: --idle-timeout and --request-read-timeout must be a positive number of seconds");
+            return 2;
+        }
+        ConnectionTimeouts timeouts = new ConnectionTimeouts(seconds(idleTimeout), seconds(requestReadTimeout));
         SiftServer server;
         try {
             server = SiftServer.start(served, new ServerOptions(host, port, rootPath, ApiKeys.of(keys()),
                     new Limits(maxRequestBytes, maxDocuments, maxTextChars), autoTruncate,
-                    requestTimeout == null ? null : Duration.ofMillis(Math.round(requestTimeout * 1000)), tls));
+                    requestTimeout == null ? null : seconds(requestTimeout), timeouts, tls));
         } catch (RuntimeException e) {
             served.model().close();
             System.err.println("sift: cannot listen on " + host + ":" + port + ": " + rootMessage(e));
@@ -351,6 +369,10 @@ public final class ServeCommand implements Callable<Integer> {
         } catch (NumberFormatException | ArithmeticException e) {
             throw new IllegalArgumentException("--max-model-len must be a positive number of tokens such as 512 or 1k, got " + value);
         }
+    }
+
+    private static Duration seconds(double value) {
+        return Duration.ofMillis(Math.max(1, Math.round(value * 1000)));
     }
 
     private static String rootMessage(Throwable e) {

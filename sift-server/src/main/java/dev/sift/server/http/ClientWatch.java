@@ -4,10 +4,13 @@ import java.io.IOException;
 import java.net.InetAddress;
 import java.net.UnknownHostException;
 import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+import java.util.HashSet;
 import java.util.HexFormat;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
@@ -18,10 +21,12 @@ import org.slf4j.LoggerFactory;
  * the request's queued inputs instead of computing them.
  *
  * <p>Jetty learns of an HTTP/1.1 client's close only when it next reads or writes the connection, which it does
- * not while a handler runs. The kernel knows at once: the server side of the connection moves to CLOSE_WAIT
- * (or CLOSE after a reset). On Linux one daemon thread reads {@code /proc/net/tcp} and {@code /proc/net/tcp6}
- * every 100 ms while any request is being served, which consumes nothing from the sockets. Elsewhere the watch
- * does nothing and a gone client's request is computed as before.
+ * not while a handler runs. The kernel knows at once: after the client's FIN the server side of the connection
+ * moves to CLOSE_WAIT, and after a reset it leaves the kernel's table altogether. On Linux one daemon thread reads
+ * {@code /proc/net/tcp} and {@code /proc/net/tcp6} every 100 ms while any request is being served, which consumes
+ * nothing from the sockets: a watched connection found in CLOSE_WAIT or CLOSE, or missing from the tables after it
+ * was once seen there (so that an address this class cannot spell never counts as gone), has lost its client.
+ * Elsewhere the watch does nothing and a gone client's request is computed as before.
  */
 public final class ClientWatch implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(ClientWatch.class);
@@ -33,7 +38,17 @@ public final class ClientWatch implements AutoCloseable {
     /** A watched connection, keyed by its addresses as the kernel's table writes them. */
     private record Connection(String local, String remote) {}
 
-    private final Map<Connection, Thread> watched = new ConcurrentHashMap<>();
+    /** One request's watch; {@code seen} once a scan found its connection open. */
+    private static final class Watch {
+        final Thread handler;
+        volatile boolean seen;
+
+        Watch(Thread handler) {
+            this.handler = handler;
+        }
+    }
+
+    private final Map<Connection, Watch> watched = new ConcurrentHashMap<>();
     private final Thread poller;
     private final boolean available;
 
@@ -51,12 +66,13 @@ public final class ClientWatch implements AutoCloseable {
         } catch (UnknownHostException | IllegalArgumentException e) {
             return () -> { };
         }
-        watched.put(connection, handler);
+        Watch watch = new Watch(handler);
+        watched.put(connection, watch);
         Connection mapped = mapped(localAddress, localPort, remoteAddress, remotePort);
-        if (mapped != null) watched.put(mapped, handler);
+        if (mapped != null) watched.put(mapped, watch);
         return () -> {
-            watched.remove(connection, handler);
-            if (mapped != null) watched.remove(mapped, handler);
+            watched.remove(connection, watch);
+            if (mapped != null) watched.remove(mapped, watch);
         };
     }
 
@@ -83,23 +99,42 @@ public final class ClientWatch implements AutoCloseable {
             } catch (InterruptedException e) {
                 return;
             }
-            if (watched.isEmpty()) continue;
-            for (Path table : TABLES) {
-                try {
-                    for (String line : Files.readAllLines(table)) gone(line);
-                } catch (IOException e) {
-                    LOG.debug("cannot read {}", table, e);
-                }
-            }
+            if (!watched.isEmpty()) scan();
         }
     }
 
-    /** One line of the table: "sl local_address rem_address st ..." with hex addresses. */
-    private void gone(String line) {
-        String[] fields = line.trim().split("\\s+");
-        if (fields.length < 4 || !(fields[3].equals(CLOSE_WAIT) || fields[3].equals(CLOSE))) return;
-        Thread handler = watched.remove(new Connection(fields[1], fields[2]));
-        if (handler != null) handler.interrupt();
+    /** One look at the kernel's tables: interrupts the handlers whose client has gone. */
+    private void scan() {
+        Set<Watch> open = new HashSet<>();
+        Set<Watch> gone = new HashSet<>();
+        boolean complete = true;
+        for (Path table : TABLES) {
+            try {
+                for (String line : Files.readAllLines(table)) {
+                    String[] fields = line.trim().split("\\s+");
+                    if (fields.length < 4) continue;
+                    Watch watch = watched.get(new Connection(fields[1], fields[2]));
+                    if (watch == null) continue;
+                    if (fields[3].equals(CLOSE_WAIT) || fields[3].equals(CLOSE)) gone.add(watch);
+                    else open.add(watch);
+                }
+            } catch (NoSuchFileException e) {
+                // No IPv6 on this machine: no connection can be in that table.
+            } catch (IOException e) {
+                complete = false;
+                LOG.debug("cannot read {}", table, e);
+            }
+        }
+        for (Watch watch : open) watch.seen = true;
+        if (complete) {
+            // A reset connection is dropped from the tables at once rather than listed as CLOSE.
+            for (Watch watch : watched.values()) {
+                if (watch.seen && !open.contains(watch)) gone.add(watch);
+            }
+        }
+        if (gone.isEmpty()) return;
+        watched.values().removeIf(gone::contains);
+        for (Watch watch : gone) watch.handler.interrupt();
     }
 
     /**

@@ -13,48 +13,54 @@ import java.time.Duration;
  * @param autoTruncate truncate over-long inputs when a request does not say (TEI's --auto-truncate); off, an
  *                     over-long input is a 400 as in vLLM
  * @param requestTimeout how long a request may wait for inference before a 503, or null for no deadline
+ * @param timeouts     how long a connection may stay idle, and a request take to arrive
  * @param tls          the key and certificate to serve HTTPS with, or null for plain HTTP
  */
 public record ServerOptions(String host, int port, String rootPath, ApiKeys apiKeys, Limits limits, boolean autoTruncate,
-                            Duration requestTimeout, TlsFiles tls) {
+                            Duration requestTimeout, ConnectionTimeouts timeouts, TlsFiles tls) {
 
     public ServerOptions {
         rootPath = normalizeRootPath(rootPath);
+        if (timeouts == null) timeouts = ConnectionTimeouts.DEFAULT;
     }
 
     /** Plain HTTP. */
     public ServerOptions(String host, int port, String rootPath, ApiKeys apiKeys, Limits limits, boolean autoTruncate,
                          Duration requestTimeout) {
-        this(host, port, rootPath, apiKeys, limits, autoTruncate, requestTimeout, null);
+        this(host, port, rootPath, apiKeys, limits, autoTruncate, requestTimeout, null, null);
     }
 
     /** Loopback, a free port, no keys, default limits. */
     public static ServerOptions local() {
-        return new ServerOptions("127.0.0.1", 0, "", ApiKeys.none(), Limits.DEFAULT, false, null);
+        return new ServerOptions("127.0.0.1", 0, "", ApiKeys.none(), Limits.DEFAULT, false, null, ConnectionTimeouts.DEFAULT, null);
     }
 
     public ServerOptions withApiKeys(ApiKeys keys) {
-        return new ServerOptions(host, port, rootPath, keys, limits, autoTruncate, requestTimeout, tls);
+        return new ServerOptions(host, port, rootPath, keys, limits, autoTruncate, requestTimeout, timeouts, tls);
     }
 
     public ServerOptions withLimits(Limits newLimits) {
-        return new ServerOptions(host, port, rootPath, apiKeys, newLimits, autoTruncate, requestTimeout, tls);
+        return new ServerOptions(host, port, rootPath, apiKeys, newLimits, autoTruncate, requestTimeout, timeouts, tls);
     }
 
     public ServerOptions withRootPath(String path) {
-        return new ServerOptions(host, port, path, apiKeys, limits, autoTruncate, requestTimeout, tls);
+        return new ServerOptions(host, port, path, apiKeys, limits, autoTruncate, requestTimeout, timeouts, tls);
     }
 
     public ServerOptions withAutoTruncate(boolean truncate) {
-        return new ServerOptions(host, port, rootPath, apiKeys, limits, truncate, requestTimeout, tls);
+        return new ServerOptions(host, port, rootPath, apiKeys, limits, truncate, requestTimeout, timeouts, tls);
     }
 
     public ServerOptions withRequestTimeout(Duration timeout) {
-        return new ServerOptions(host, port, rootPath, apiKeys, limits, autoTruncate, timeout, tls);
+        return new ServerOptions(host, port, rootPath, apiKeys, limits, autoTruncate, timeout, timeouts, tls);
+    }
+
+    public ServerOptions withTimeouts(ConnectionTimeouts newTimeouts) {
+        return new ServerOptions(host, port, rootPath, apiKeys, limits, autoTruncate, requestTimeout, newTimeouts, tls);
     }
 
     public ServerOptions withTls(TlsFiles files) {
-        return new ServerOptions(host, port, rootPath, apiKeys, limits, autoTruncate, requestTimeout, files);
+        return new ServerOptions(host, port, rootPath, apiKeys, limits, autoTruncate, requestTimeout, timeouts, files);
     }
 
     /** "/x/y" from "x/y/", "/x/y" or "/x/y/"; "" for none. */

@@ -45,14 +45,16 @@ public final class SiftServer implements AutoCloseable {
     private final ClientWatch clients;
     private final GracefulHandler inFlight;
     private final RequestThreads threads;
+    private final SlowRequests slow;
 
     private SiftServer(Javalin app, List<Routes.Route> routes, ClientWatch clients, GracefulHandler inFlight,
-                       RequestThreads threads) {
+                       RequestThreads threads, SlowRequests slow) {
         this.app = app;
         this.routes = routes;
         this.clients = clients;
         this.inFlight = inFlight;
         this.threads = threads;
+        this.slow = slow;
     }
 
     public static SiftServer start(ServedModel served, ServerOptions options) {
@@ -60,6 +62,8 @@ public final class SiftServer implements AutoCloseable {
         ServerMetrics metrics = new ServerMetrics(served.model(), served.name());
         ClientWatch clients = new ClientWatch();
         RequestThreads threads = new RequestThreads();
+        SlowRequests slow = new SlowRequests(options.timeouts().requestRead());
+        metrics.slowRequestsClosed(slow::closedCount);
         // Counts every request from its arrival to the last byte of its response, for drain(); once shut down, it
         // answers requests that still arrive on open connections with 503.
         GracefulHandler inFlight = new GracefulHandler();
@@ -70,14 +74,20 @@ public final class SiftServer implements AutoCloseable {
             config.concurrency.useVirtualThreads = true;
             config.http.maxRequestSize = options.limits().maxRequestBytes();
             config.appData(Json.MAX_BYTES, options.limits().maxRequestBytes());
-            config.jetty.host = options.host();
-            config.jetty.port = options.port();
+            // The one connector, HTTP or HTTPS, with the timeouts set: idle connections close, and so do those whose
+            // request trickles in (SlowRequests).
+            KeyStore keyStore = options.tls() == null ? null : options.tls().load();
+            config.jetty.addConnector((server, http) -> {
+                ServerConnector connector = keyStore == null ? new ServerConnector(server, new HttpConnectionFactory(http))
+                        : tlsConnector(server, http, keyStore);
+                connector.setHost(options.host());
+                connector.setPort(options.port());
+                connector.setIdleTimeout(options.timeouts().idle().toMillis());
+                connector.addBean(slow);
+                return connector;
+            });
             config.router.ignoreTrailingSlashes = true;
             config.http.prefer405over404 = true;
-            if (options.tls() != null) {
-                KeyStore keyStore = options.tls().load();
-                config.jetty.addConnector((server, http) -> tlsConnector(server, http, keyStore, options));
-            }
             config.jetty.modifyServer(server -> {
                 server.setHandler(inFlight);
                 // Jetty's own refusals (a malformed request line, an ambiguous path) in JSON, not its HTML page.
@@ -110,15 +120,21 @@ public final class SiftServer implements AutoCloseable {
             });
             config.routes.error(405, ctx -> Json.write(ctx, 405, Map.of("detail", "Method Not Allowed")));
         });
-        app.start();
-        return new SiftServer(app, table.get().registered(), clients, inFlight, threads);
+        try {
+            app.start();
+        } catch (RuntimeException e) {
+            slow.close();
+            clients.close();
+            throw e;
+        }
+        return new SiftServer(app, table.get().registered(), clients, inFlight, threads, slow);
     }
 
     /**
      * HTTPS on the configured host and port, in place of plain HTTP (as uvicorn serves with --ssl-keyfile): HTTP/1.1
      * over TLS, with no SNI checks, since clients commonly call a server by its IP address.
      */
-    private static ServerConnector tlsConnector(Server server, HttpConfiguration http, KeyStore keyStore, ServerOptions options) {
+    private static ServerConnector tlsConnector(Server server, HttpConfiguration http, KeyStore keyStore) {
         SslContextFactory.Server ssl = new SslContextFactory.Server();
         ssl.setKeyStore(keyStore);
         ssl.setKeyStorePassword(new String(TlsFiles.PASSWORD));
@@ -126,11 +142,7 @@ public final class SiftServer implements AutoCloseable {
         SecureRequestCustomizer secure = new SecureRequestCustomizer();
         secure.setSniHostCheck(false);
         http.addCustomizer(secure);
-        ServerConnector connector = new ServerConnector(server, new SslConnectionFactory(ssl, "http/1.1"),
-                new HttpConnectionFactory(http));
-        connector.setHost(options.host());
-        connector.setPort(options.port());
-        return connector;
+        return new ServerConnector(server, new SslConnectionFactory(ssl, "http/1.1"), new HttpConnectionFactory(http));
     }
 
     /** The bound port (useful when started on port 0). */
@@ -187,5 +199,6 @@ public final class SiftServer implements AutoCloseable {
     public void close() {
         app.stop();
         clients.close();
+        slow.close();
     }
 }

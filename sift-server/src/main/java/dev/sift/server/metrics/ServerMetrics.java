@@ -16,6 +16,7 @@ import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.time.Duration;
 import java.util.concurrent.TimeUnit;
+import java.util.function.LongSupplier;
 import java.util.function.ToDoubleFunction;
 
 /**
@@ -30,6 +31,7 @@ public final class ServerMetrics {
 
     private final PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
     private final Tags model;
+    private Object held;
 
     public ServerMetrics(SiftModel siftModel, String modelName) {
         this.model = Tags.of("model", modelName);
@@ -73,6 +75,14 @@ public final class ServerMetrics {
     private void counter(SiftModel siftModel, String name, String description, ToDoubleFunction<SchedulerStats> value) {
         FunctionCounter.builder(name, siftModel, m -> value.applyAsDouble(m.stats())).tags(model)
                 .description(description).register(registry);
+    }
+
+    /** Counts the connections the server closed because their request arrived too slowly (slowloris). */
+    public void slowRequestsClosed(LongSupplier count) {
+        held = count; // a function counter holds its object weakly
+        FunctionCounter.builder("sift.slow.requests.closed", count, LongSupplier::getAsLong).tags(model)
+                .description("connections closed because their request had not arrived in full within --request-read-timeout")
+                .register(registry);
     }
 
     /** Records one request on a route (the path as registered, so that labels stay few). */
