@@ -73,11 +73,9 @@ public final class Json {
             if (e.getStatus() == 413) throw tooLarge(ctx);
             throw e;
         } catch (Exception e) {
-            // Javalin rethrows the connection's IOException undeclared: the client hung up, or was cut for sending its
-            // body too slowly (--request-read-timeout). Nobody is left to answer; 499 is what the metrics record.
-            if (e instanceof IOException) throw new ApiException(499, "ClientClosedRequest", "The request body could not"
-                    + " be read: the client went away (" + e.getClass().getSimpleName() + ")", null);
-            // Jetty could not frame the body (malformed chunked encoding): the client's fault.
+            // Javalin rethrows the connection's IOException undeclared: the body ended early (the client hung up, or
+            // was cut for sending it too slowly: --request-read-timeout), or its chunked encoding is malformed, which
+            // Jetty reports the same way. Either is the client's fault, and no stack trace is logged for it.
             throw ApiException.badRequest("Cannot read the request body: it ended early or its chunked encoding is malformed");
         }
         body = parse(bytes);
