@@ -57,9 +57,10 @@ public final class ModelLoader {
         Activation activation;
         LlmReranker llmReranker = null;
         if (architecture.endsWith("ForCausalLM") || isDecoderClassifier(architecture, modelType)) {
-            if (!architecture.endsWith("ForCausalLM") && labels(config).size() != 1) {
+            int classifierLabels = architecture.endsWith("ForCausalLM") ? 1 : labels(config).size();
+            if (classifierLabels != 1) {
                 throw new ModelException(architecture + " in " + dir.resolve("config.json") + " has "
-                        + labels(config).size() + " labels; a decoder served as a reranker needs one (num_labels 1)");
+                        + classifierLabels + " labels; a decoder served as a reranker needs one (num_labels 1)");
             }
             llmReranker = llmReranker(dir, architecture, options);
             task = ModelTask.LLM_RERANKER;

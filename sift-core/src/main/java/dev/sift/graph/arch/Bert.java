@@ -67,10 +67,7 @@ public final class Bert implements Architecture {
                     l + "output.dense", l + "output.LayerNorm").apply(g, x, layerMask, shape);
         }
 
-        if (head == Head.HIDDEN_STATES) {
-            g.output("last_hidden_state", x, "batch", "sequence", hidden);
-            return;
-        }
+        if (Heads.hiddenStates(head, g, x, hidden)) return;
         int labels = Heads.labels(c);
         String cls = Heads.firstToken(g, x);
         String logits = switch (flavour) {
@@ -81,6 +78,6 @@ public final class Bert implements Architecture {
             case ELECTRA -> Linear.apply(g, Activations.gelu(g, Linear.apply(g, cls, "classifier.dense", hidden, hidden)),
                     "classifier.out_proj", hidden, labels);
         };
-        g.output("logits", logits, "batch", labels);
+        Heads.logits(g, logits, labels);
     }
 }

@@ -131,15 +131,12 @@ public final class DebertaV2 implements Architecture {
             }
         }
 
-        if (head == Head.HIDDEN_STATES) {
-            g.output("last_hidden_state", x, "batch", "sequence", hidden);
-            return;
-        }
+        if (Heads.hiddenStates(head, g, x, hidden)) return;
         // ContextPooler: dense and pooler_hidden_act on the first token, then the classifier.
         int labels = Heads.labels(c);
         String pooled = Activations.apply(g, Linear.apply(g, Heads.firstToken(g, x), "pooler.dense", hidden, hidden),
                 c.text("pooler_hidden_act", "gelu"));
-        g.output("logits", Linear.apply(g, pooled, "classifier", hidden, labels), "batch", labels);
+        Heads.logits(g, Linear.apply(g, pooled, "classifier", hidden, labels), labels);
     }
 
     /**

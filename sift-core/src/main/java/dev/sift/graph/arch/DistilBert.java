@@ -48,13 +48,10 @@ public final class DistilBert implements Architecture {
                     l + "output_layer_norm").apply(g, x, layerMask, shape);
         }
 
-        if (head == Head.HIDDEN_STATES) {
-            g.output("last_hidden_state", x, "batch", "sequence", hidden);
-            return;
-        }
+        if (Heads.hiddenStates(head, g, x, hidden)) return;
         int labels = Heads.labels(c);
         String pooled = g.op("Relu", Linear.apply(g, Heads.firstToken(g, x), "pre_classifier", hidden, hidden));
-        g.output("logits", Linear.apply(g, pooled, "classifier", hidden, labels), "batch", labels);
+        Heads.logits(g, Linear.apply(g, pooled, "classifier", hidden, labels), labels);
     }
 
     /**

@@ -75,13 +75,10 @@ public final class Gte implements Architecture {
             x = Norms.addAndNorm(g, out, x, l + "mlp_ln", hidden, eps);
         }
 
-        if (head == Head.HIDDEN_STATES) {
-            g.output("last_hidden_state", x, "batch", "sequence", hidden);
-            return;
-        }
+        if (Heads.hiddenStates(head, g, x, hidden)) return;
         int labels = Heads.labels(c);
         String pooled = g.op("Tanh", Linear.apply(g, Heads.firstToken(g, x), p + "pooler.dense", hidden, hidden));
-        g.output("logits", Linear.apply(g, pooled, "classifier", hidden, labels), "batch", labels);
+        Heads.logits(g, Linear.apply(g, pooled, "classifier", hidden, labels), labels);
     }
 
     /**

@@ -83,10 +83,7 @@ public final class ModernBert implements Architecture {
         }
         x = l.norm(x, p + "final_norm");
 
-        if (head == Head.HIDDEN_STATES) {
-            g.output("last_hidden_state", x, "batch", "sequence", hidden);
-            return;
-        }
+        if (Heads.hiddenStates(head, g, x, hidden)) return;
         String pooled = switch (c.text("classifier_pooling", "cls")) {
             case "cls" -> Heads.firstToken(g, x);
             case "mean" -> maskedMean(g, x, mask);
@@ -97,7 +94,7 @@ public final class ModernBert implements Architecture {
         int labels = Heads.labels(c);
         // The classifier is a plain nn.Linear: always with a bias.
         String logits = l.linear(headOut, "classifier", hidden, labels, true);
-        g.output("logits", logits, "batch", labels);
+        Heads.logits(g, logits, labels);
     }
 
     /** Linear layers and LayerNorms whose biases the config decides (a bias it denies is not looked for). */

@@ -59,14 +59,11 @@ public final class Mpnet implements Architecture {
                     l + "output.LayerNorm").apply(g, x, layerMask, shape, positionBias);
         }
 
-        if (head == Head.HIDDEN_STATES) {
-            g.output("last_hidden_state", x, "batch", "sequence", hidden);
-            return;
-        }
+        if (Heads.hiddenStates(head, g, x, hidden)) return;
         // MPNetClassificationHead, RoBERTa's: dense → tanh → out_proj on <s>.
         int labels = Heads.labels(c);
         String dense = g.op("Tanh", Linear.apply(g, Heads.firstToken(g, x), "classifier.dense", hidden, hidden));
-        g.output("logits", Linear.apply(g, dense, "classifier.out_proj", hidden, labels), "batch", labels);
+        Heads.logits(g, Linear.apply(g, dense, "classifier.out_proj", hidden, labels), labels);
     }
 
     /**
