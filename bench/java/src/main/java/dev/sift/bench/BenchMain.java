@@ -76,6 +76,8 @@ public final class BenchMain {
         ObjectNode config = json.createObjectNode();
         Scorer scorer;
         AutoCloseable closer;
+        // sift-api: the scheduler's counters, read after the timed repetitions (mean batch size, padding).
+        java.util.function.Supplier<dev.sift.batching.SchedulerStats> stats = null;
         long t0 = System.nanoTime();
         switch (system) {
             case "sift-api" -> {
@@ -90,6 +92,7 @@ public final class BenchMain {
                         : new ModelOptions(null, onnxFile, false).withWeights(WeightsFormat.ONNX);
                 SiftModel model = SiftModel.open(modelDir, options, new EngineOptions(workers, intra));
                 scorer = (r, timed) -> model.score(r.query(), r.docs());
+                stats = model::stats;
                 closer = model;
             }
             case "lc4j" -> {
@@ -197,6 +200,11 @@ public final class BenchMain {
         out.put("java_vm", System.getProperty("java.vm.name") + " " + System.getProperty("java.vm.version"));
         out.put("onnxruntime_version", OrtEnvironment.getEnvironment().getVersion());
         if (saveScores) out.set("scores", scoresOut);
+        if (stats != null) {
+            dev.sift.batching.SchedulerStats st = stats.get();
+            out.putObject("scheduler").put("batches", st.batches()).put("inputs", st.inputsComputed())
+                    .put("tokens", st.tokensComputed()).put("tokens_padded", st.tokensPadded());
+        }
         closer.close();
         System.out.println("RESULT " + json.writeValueAsString(out));
         System.out.flush();
