@@ -1,6 +1,7 @@
 package dev.sift.server.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.sift.testing.Fixtures;
 import java.io.ByteArrayOutputStream;
@@ -109,6 +110,15 @@ class ServeCommandTest {
         assertThat(VllmStyleArgs.normalize(new String[] {"serve", "--api_key=a_b", "--model_dir", "/mnt/my_models", "-h",
                 "--", "--not_an_option"})).containsExactly("serve", "--api-key=a_b", "--model-dir", "/mnt/my_models", "-h",
                 "--", "--not_an_option");
+    }
+
+    @Test
+    void cacheSizeIsInMebibytesWithZeroForOff() {
+        assertThat(parse("serve", "m").cacheOptions().maxBytes()).as("the default").isEqualTo(256L << 20);
+        assertThat(parse("serve", "m", "--cache_size", "64").cacheOptions().maxBytes()).isEqualTo(64L << 20);
+        assertThat(parse("serve", "m", "--cache-size", "0").cacheOptions().enabled()).isFalse();
+        assertThatThrownBy(() -> parse("serve", "m", "--cache-size", "-1").cacheOptions())
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("--cache-size");
     }
 
     @Test
