@@ -255,7 +255,7 @@ public final class ServeCommand implements Callable<Integer> {
     private ServedModel load() {
         // Checked before any download, so that contradictory flags cost no transfer.
         ModelOptions options = new ModelOptions(parseTokens(maxModelLen), onnxFile, int8, llmRerankerFamily(), weightsFormat());
-        CacheOptions cache = cacheOptions();
+        CacheOptions cache = fitHeap(cacheOptions(), Runtime.getRuntime().maxMemory());
         ServedTask expected = task == null ? null : ServedTask.named(task);
         String source = modelArgument();
         Path dir;
@@ -305,6 +305,18 @@ public final class ServeCommand implements Callable<Integer> {
             throw new IllegalArgumentException("--cache-size must be 0 (off) or a number of MiB, got " + cacheSize);
         }
         return CacheOptions.ofMegabytes(cacheSize);
+    }
+
+    /**
+     * The cache held to a quarter of the heap, so that a small container (whose JVM takes a quarter of its memory
+     * limit for the heap) is not run out of memory by the default size; said in the log when it is cut.
+     */
+    static CacheOptions fitHeap(CacheOptions requested, long maxHeap) {
+        long share = maxHeap / 4;
+        if (requested.maxBytes() <= share) return requested;
+        LOG.warn("--cache-size {} MiB is more than a quarter of the {} MiB heap: caching {} MiB (raise the heap with"
+                + " SIFT_JAVA_OPTS=-Xmx...)", requested.maxBytes() >> 20, maxHeap >> 20, share >> 20);
+        return new CacheOptions(share);
     }
 
     /** MODEL, or --model (--model_dir); both only when they agree. */

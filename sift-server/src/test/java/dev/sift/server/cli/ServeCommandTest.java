@@ -3,6 +3,7 @@ package dev.sift.server.cli;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.sift.cache.CacheOptions;
 import dev.sift.testing.Fixtures;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -119,6 +120,14 @@ class ServeCommandTest {
         assertThat(parse("serve", "m", "--cache-size", "0").cacheOptions().enabled()).isFalse();
         assertThatThrownBy(() -> parse("serve", "m", "--cache-size", "-1").cacheOptions())
                 .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("--cache-size");
+    }
+
+    @Test
+    void theCacheTakesAtMostAQuarterOfTheHeap() {
+        CacheOptions requested = CacheOptions.ofMegabytes(256);
+        assertThat(ServeCommand.fitHeap(requested, 4L << 30)).isEqualTo(requested);
+        assertThat(ServeCommand.fitHeap(requested, 512L << 20).maxBytes()).isEqualTo(128L << 20);
+        assertThat(ServeCommand.fitHeap(CacheOptions.DISABLED, 1L << 20).enabled()).isFalse();
     }
 
     @Test
