@@ -42,7 +42,7 @@ import java.util.function.LongConsumer;
  *
  * <p>The model keeps what it computed ({@link CacheOptions}, 256 MiB unless told otherwise): a cross-encoder's and an
  * LLM reranker's scores per (query, document, options), an embedding model's vectors per text, so that an input
- * seen before costs no inference and gets the same score, to the bit, and the same token count.
+ * seen before costs no inference and gets the score and token count it got the first time, to the bit.
  */
 public final class SiftModel implements AutoCloseable {
 

@@ -170,6 +170,14 @@ class ResultCacheTest {
     }
 
     @Test
+    void aMultiLabelClassifierKeepsNothing() {
+        try (SiftModel model = open("bert-two-label", CacheOptions.DEFAULT)) {
+            model.classify(pairs(QUERY, List.of("a", "a")), ScoreOptions.DEFAULT);
+            assertThat(model.cacheStats()).isEqualTo(new CacheStats("none", 0, 0, 0, 0, 0, 0));
+        }
+    }
+
+    @Test
     void aSmallCacheStaysUnderItsBound() {
         long bound = 4_000;
         try (SiftModel model = open("bert-embedding", new CacheOptions(bound))) {

@@ -25,7 +25,9 @@ final class CrossEncoderScorer extends Scorer {
 
     CrossEncoderScorer(ModelSpec spec, TextTokenizer tokenizer, Scheduler scheduler, Readout readout, CacheOptions cache) {
         super(spec, tokenizer, scheduler, readout);
-        this.cache = new BoundedCache<>("score", cache, s -> ScoredPair.BYTES);
+        // A multi-label classifier scores nothing, so it keeps nothing.
+        this.cache = spec.canScore() ? new BoundedCache<>("score", cache, s -> ScoredPair.BYTES)
+                : new BoundedCache<>("none", CacheOptions.DISABLED, s -> ScoredPair.BYTES);
     }
 
     @Override
@@ -35,8 +37,8 @@ final class CrossEncoderScorer extends Scorer {
 
     /**
      * Pairs already scored with the same cut and activation come from the cache; the rest, each distinct pair
-     * once, run. A cached score is the very double computed before, and its token count the pair's, so the answer
-     * is bit for bit the one without the cache.
+     * once, run. A cached score is the very double computed the first time, with the pair's token count, so a
+     * repeat answers bit for bit as the first did, usage included.
      */
     @Override
     public PairScores score(List<TextPair> pairs, ScoreOptions options) {
@@ -61,8 +63,8 @@ final class CrossEncoderScorer extends Scorer {
     }
 
     /** Everything that decides a pair's score on this model: how it is cut, whether it is activated, its texts. */
-    private static CacheKey key(KeyHasher hasher, boolean truncate, Truncation truncation,
-                                                boolean activate, TextPair pair) {
+    private static CacheKey key(KeyHasher hasher, boolean truncate, Truncation truncation, boolean activate,
+                                TextPair pair) {
         return putCut(hasher.putByte(PAIR_KEY), truncate, truncation).putBoolean(activate)
                 .putString(pair.query()).putString(pair.document()).finish();
     }

@@ -47,9 +47,8 @@ public abstract sealed class Scorer permits CrossEncoderScorer, EmbeddingScorer,
             case EMBEDDING -> new EmbeddingScorer(spec, tokenizer, scheduler,
                     Readout.whole(chooseOutput(engine, "last_hidden_state", 3, spec)), cache);
             case LLM_RERANKER -> LlmRerankScorer.create(spec, tokenizer, scheduler, llmReadout(spec, tokenizer, engine), cache);
-            // A multi-label classifier scores nothing, so it keeps nothing.
             case CROSS_ENCODER, CLASSIFIER -> new CrossEncoderScorer(spec, tokenizer, scheduler,
-                    Readout.whole(chooseOutput(engine, "logits", 2, spec)), spec.canScore() ? cache : CacheOptions.DISABLED);
+                    Readout.whole(chooseOutput(engine, "logits", 2, spec)), cache);
         };
     }
 
