@@ -3,6 +3,8 @@ package dev.sift;
 import dev.sift.batching.Scheduler;
 import dev.sift.batching.SchedulerOptions;
 import dev.sift.batching.SchedulerStats;
+import dev.sift.cache.CacheOptions;
+import dev.sift.cache.CacheStats;
 import dev.sift.engine.EngineOptions;
 import dev.sift.engine.OnnxEngine;
 import dev.sift.graph.Architectures;
@@ -37,6 +39,10 @@ import java.util.function.LongConsumer;
  *
  * <p>Thread-safe: any number of threads may score at once; inference runs on the model's own bounded pool of
  * platform threads, so virtual threads may call it freely.
+ *
+ * <p>The model keeps what it computed ({@link CacheOptions}, 256 MiB unless told otherwise): a cross-encoder's and an
+ * LLM reranker's scores per (query, document, options), an embedding model's vectors per text, so that an input
+ * seen before costs no inference and gets the score and token count it got the first time, to the bit.
  */
 public final class SiftModel implements AutoCloseable {
 
@@ -72,6 +78,17 @@ public final class SiftModel implements AutoCloseable {
      */
     public static SiftModel open(Path directory, ModelOptions modelOptions, EngineOptions engineOptions,
                                  SchedulerOptions schedulerOptions) {
+        return open(directory, modelOptions, engineOptions, schedulerOptions, CacheOptions.DEFAULT);
+    }
+
+    /**
+     * Opens and warms up a model that keeps up to {@code cacheOptions.maxBytes()} of results
+     * ({@link CacheOptions#DISABLED} for none).
+     *
+     * @throws dev.sift.model.ModelException naming what is missing or unsupported
+     */
+    public static SiftModel open(Path directory, ModelOptions modelOptions, EngineOptions engineOptions,
+                                 SchedulerOptions schedulerOptions, CacheOptions cacheOptions) {
         ModelSpec spec = ModelLoader.load(directory, modelOptions);
         TextTokenizer tokenizer = TextTokenizer.open(spec.tokenizerFile());
         OnnxEngine engine = null;
@@ -80,10 +97,10 @@ public final class SiftModel implements AutoCloseable {
             engine = spec.buildsGraph() ? OnnxEngine.open(build(spec, tokenizer), engineOptions)
                     : OnnxEngine.open(spec.onnxFile(), engineOptions);
             scheduler = new Scheduler(engine, logitsBounded(spec, schedulerOptions), engineOptions.workers(), spec.padTokenId());
-            Scorer scorer = Scorer.create(spec, tokenizer, engine, scheduler);
-            SiftModel model = new SiftModel(spec, tokenizer, engine, scheduler, scorer);
-            model.warmUp();
-            return model;
+            Scorer scorer = Scorer.create(spec, tokenizer, engine, scheduler, cacheOptions);
+            // Warmed up through a scorer of its own without a cache, so that the cache starts empty and at zero.
+            warmUp(spec, Scorer.create(spec, tokenizer, engine, scheduler, CacheOptions.DISABLED));
+            return new SiftModel(spec, tokenizer, engine, scheduler, scorer);
         } catch (RuntimeException e) {
             if (scheduler != null) scheduler.close();
             if (engine != null) engine.close();
@@ -130,10 +147,18 @@ public final class SiftModel implements AutoCloseable {
     }
 
     /** One small batch through the whole path, so that the first request pays no initialisation cost. */
-    private void warmUp() {
+    private static void warmUp(ModelSpec spec, Scorer scorer) {
         List<TextPair> pairs = List.of(new TextPair("warm up", "warm up the model"));
-        if (spec.canScore()) score(pairs, ScoreOptions.DEFAULT);
-        else classify(pairs, ScoreOptions.DEFAULT);
+        if (spec.canScore()) scorer.score(pairs, ScoreOptions.DEFAULT);
+        else scorer.classify(pairs, ScoreOptions.DEFAULT);
+    }
+
+    /**
+     * The result cache's counters (hits, misses, evictions) and contents (entries, estimated bytes): a cross-encoder's
+     * or LLM reranker's scores ({@code kind} "score"), an embedding model's vectors ("embedding").
+     */
+    public CacheStats cacheStats() {
+        return scorer.cacheStats();
     }
 
     public ModelSpec spec() {

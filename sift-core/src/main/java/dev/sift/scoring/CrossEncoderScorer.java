@@ -1,6 +1,11 @@
 package dev.sift.scoring;
 
 import dev.sift.batching.Scheduler;
+import dev.sift.cache.BoundedCache;
+import dev.sift.cache.CacheKey;
+import dev.sift.cache.CacheOptions;
+import dev.sift.cache.CacheStats;
+import dev.sift.cache.KeyHasher;
 import dev.sift.engine.Readout;
 import dev.sift.model.Activation;
 import dev.sift.model.ModelException;
@@ -8,25 +13,60 @@ import dev.sift.model.ModelSpec;
 import dev.sift.tokenize.Encoded;
 import dev.sift.tokenize.TextTokenizer;
 import dev.sift.tokenize.Truncation;
+import java.util.ArrayList;
 import java.util.List;
 
 /** A sequence classifier reading (query, document) together; its one logit, activated, is the score. */
 final class CrossEncoderScorer extends Scorer {
+    /** Tags a pair's key, so that no other kind of input could share its encoding. */
+    private static final int PAIR_KEY = 1;
 
-    CrossEncoderScorer(ModelSpec spec, TextTokenizer tokenizer, Scheduler scheduler, Readout readout) {
+    private final BoundedCache<ScoredPair> cache;
+
+    CrossEncoderScorer(ModelSpec spec, TextTokenizer tokenizer, Scheduler scheduler, Readout readout, CacheOptions cache) {
         super(spec, tokenizer, scheduler, readout);
+        // A multi-label classifier scores nothing, so it keeps nothing.
+        this.cache = spec.canScore() ? new BoundedCache<>("score", cache, s -> ScoredPair.BYTES)
+                : new BoundedCache<>("none", CacheOptions.DISABLED, s -> ScoredPair.BYTES);
     }
 
     @Override
+    public CacheStats cacheStats() {
+        return cache.stats();
+    }
+
+    /**
+     * Pairs already scored with the same cut and activation come from the cache; the rest, each distinct pair
+     * once, run. A cached score is the very double computed the first time, with the pair's token count, so a
+     * repeat answers bit for bit as the first did, usage included.
+     */
+    @Override
     public PairScores score(List<TextPair> pairs, ScoreOptions options) {
-        List<Encoded> encoded = encodePairs(pairs, options);
-        double[] scores = new double[pairs.size()];
-        Activation activation = options.useActivation() ? spec.activation() : Activation.IDENTITY;
-        infer(encoded, (input, output, row, length) -> {
-            requireLabels(output.rowSize());
-            activation.apply(output.data(), row * output.rowSize(), 1, scores, input);
-        }, options);
-        return new PairScores(scores, lengths(encoded));
+        Truncation truncation = options.pairTruncation(spec.maxLength());
+        boolean activate = options.useActivation();
+        Reuse<TextPair, ScoredPair> reuse = Reuse.of(pairs, (hasher, p) -> key(hasher, options.truncate(), truncation,
+                activate, p), cache);
+        List<TextPair> missing = reuse.missing();
+        if (!missing.isEmpty()) {
+            List<Encoded> encoded = encodePairs(missing, options);
+            double[] scores = new double[missing.size()];
+            Activation activation = activate ? spec.activation() : Activation.IDENTITY;
+            infer(encoded, (input, output, row, length) -> {
+                requireLabels(output.rowSize());
+                activation.apply(output.data(), row * output.rowSize(), 1, scores, input);
+            }, options);
+            List<ScoredPair> computed = new ArrayList<>(scores.length);
+            for (int i = 0; i < scores.length; i++) computed.add(new ScoredPair(scores[i], encoded.get(i).length()));
+            reuse.keep(computed);
+        }
+        return ScoredPair.collect(reuse, pairs.size());
+    }
+
+    /** Everything that decides a pair's score on this model: how it is cut, whether it is activated, its texts. */
+    private static CacheKey key(KeyHasher hasher, boolean truncate, Truncation truncation, boolean activate,
+                                TextPair pair) {
+        return putCut(hasher.putByte(PAIR_KEY), truncate, truncation).putBoolean(activate)
+                .putString(pair.query()).putString(pair.document()).finish();
     }
 
     @Override

@@ -1,6 +1,11 @@
 package dev.sift.scoring;
 
 import dev.sift.batching.Scheduler;
+import dev.sift.cache.BoundedCache;
+import dev.sift.cache.CacheKey;
+import dev.sift.cache.CacheOptions;
+import dev.sift.cache.CacheStats;
+import dev.sift.cache.KeyHasher;
 import dev.sift.engine.Readout;
 import dev.sift.model.Activation;
 import dev.sift.model.LlmReranker;
@@ -9,6 +14,7 @@ import dev.sift.model.ModelSpec;
 import dev.sift.tokenize.Encoded;
 import dev.sift.tokenize.TextTokenizer;
 import dev.sift.tokenize.Truncation;
+import java.util.ArrayList;
 import java.util.List;
 
 /**
@@ -18,11 +24,17 @@ import java.util.List;
  * is the softmax probability of "yes": vLLM's {@code from_2_way_softmax} and {@code no_post_processing} rules.
  */
 final class LlmRerankScorer extends Scorer {
+    /** Tags a prompt's key, so that no other kind of input could share its encoding. */
+    private static final int PROMPT_KEY = 2;
+
     private final LlmReranker family;
     private final boolean twoWay;
+    private final BoundedCache<ScoredPair> cache;
 
-    private LlmRerankScorer(ModelSpec spec, TextTokenizer tokenizer, Scheduler scheduler, Readout readout) {
+    private LlmRerankScorer(ModelSpec spec, TextTokenizer tokenizer, Scheduler scheduler, Readout readout,
+                            CacheOptions cache) {
         super(spec, tokenizer, scheduler, readout);
+        this.cache = new BoundedCache<>("score", cache, s -> ScoredPair.BYTES);
         this.family = spec.llmReranker();
         // A sequence-classification conversion has folded "yes" - "no" into its one classifier row.
         this.twoWay = family.noToken() != null && !spec.llmClassifier();
@@ -33,8 +45,14 @@ final class LlmRerankScorer extends Scorer {
      *                columns ({@link #answerTokenIds}) of the last token, or an exported classifier's logits whole;
      *                in every case [rows, answers]
      */
-    static LlmRerankScorer create(ModelSpec spec, TextTokenizer tokenizer, Scheduler scheduler, Readout readout) {
-        return new LlmRerankScorer(spec, tokenizer, scheduler, readout);
+    static LlmRerankScorer create(ModelSpec spec, TextTokenizer tokenizer, Scheduler scheduler, Readout readout,
+                                  CacheOptions cache) {
+        return new LlmRerankScorer(spec, tokenizer, scheduler, readout, cache);
+    }
+
+    @Override
+    public CacheStats cacheStats() {
+        return cache.stats();
     }
 
     /** The family's answer tokens ("yes", then "no" when it has one) as the model's tokenizer numbers them. */
@@ -53,20 +71,37 @@ final class LlmRerankScorer extends Scorer {
         return Math.toIntExact(ids[0]);
     }
 
+    /** As a cross-encoder's: each distinct prompt once, and those scored before from the cache. */
     @Override
     public PairScores score(List<TextPair> pairs, ScoreOptions options) {
         Truncation truncation = options.pairTruncation(spec.maxLength());
-        List<Encoded> encoded = encodeAll(pairs, p -> fitted(tokenizer.encodePrompt(
-                family.prompt(p.query(), p.document(), options.instruction()), truncation)), options);
-        double[] scores = new double[pairs.size()];
         boolean activate = options.useActivation();
-        infer(encoded, (input, output, row, length) -> {
-            float[] logits = output.data();
-            int at = row * output.rowSize();
-            double raw = twoWay ? (double) logits[at] - logits[at + 1] : logits[at];
-            scores[input] = activate ? Activation.sigmoid(raw) : raw;
-        }, options);
-        return new PairScores(scores, lengths(encoded));
+        Reuse<TextPair, ScoredPair> reuse = Reuse.of(pairs, (hasher, p) -> key(hasher, options, truncation, p), cache);
+        List<TextPair> missing = reuse.missing();
+        if (!missing.isEmpty()) {
+            List<Encoded> encoded = encodeAll(missing, p -> fitted(tokenizer.encodePrompt(
+                    family.prompt(p.query(), p.document(), options.instruction()), truncation)), options);
+            double[] scores = new double[missing.size()];
+            infer(encoded, (input, output, row, length) -> {
+                float[] logits = output.data();
+                int at = row * output.rowSize();
+                double raw = twoWay ? (double) logits[at] - logits[at + 1] : logits[at];
+                scores[input] = activate ? Activation.sigmoid(raw) : raw;
+            }, options);
+            List<ScoredPair> computed = new ArrayList<>(scores.length);
+            for (int i = 0; i < scores.length; i++) computed.add(new ScoredPair(scores[i], encoded.get(i).length()));
+            reuse.keep(computed);
+        }
+        return ScoredPair.collect(reuse, pairs.size());
+    }
+
+    /**
+     * Everything that decides a prompt's score on this model: the cut, the activation, the instruction the prompt
+     * carries (null, the family's default, apart from any given one), and the texts.
+     */
+    private static CacheKey key(KeyHasher hasher, ScoreOptions options, Truncation truncation, TextPair pair) {
+        return putCut(hasher.putByte(PROMPT_KEY), options.truncate(), truncation).putBoolean(options.useActivation())
+                .putString(options.instruction()).putString(pair.query()).putString(pair.document()).finish();
     }
 
     /** The template's own tokens are never cut, so a limit below them cannot be met by truncating. */

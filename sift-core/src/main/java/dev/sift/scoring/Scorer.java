@@ -2,6 +2,9 @@ package dev.sift.scoring;
 
 import dev.sift.batching.RowSink;
 import dev.sift.batching.Scheduler;
+import dev.sift.cache.CacheOptions;
+import dev.sift.cache.CacheStats;
+import dev.sift.cache.KeyHasher;
 import dev.sift.engine.OnnxEngine;
 import dev.sift.engine.Readout;
 import dev.sift.graph.RerankerHead;
@@ -33,15 +36,24 @@ public abstract sealed class Scorer permits CrossEncoderScorer, EmbeddingScorer,
         this.readout = readout;
     }
 
-    public static Scorer create(ModelSpec spec, TextTokenizer tokenizer, OnnxEngine engine, Scheduler scheduler) {
+    /**
+     * @param cache how much of what it computes the scorer keeps: a cross-encoder's and an LLM reranker's pair scores,
+     *              an embedding model's vectors per text. The scorer belongs to one opened model, so its cache does
+     *              too: the model (and its --max-model-len) is implicit in every key.
+     */
+    public static Scorer create(ModelSpec spec, TextTokenizer tokenizer, OnnxEngine engine, Scheduler scheduler,
+                                CacheOptions cache) {
         return switch (spec.task()) {
             case EMBEDDING -> new EmbeddingScorer(spec, tokenizer, scheduler,
-                    Readout.whole(chooseOutput(engine, "last_hidden_state", 3, spec)));
-            case LLM_RERANKER -> LlmRerankScorer.create(spec, tokenizer, scheduler, llmReadout(spec, tokenizer, engine));
+                    Readout.whole(chooseOutput(engine, "last_hidden_state", 3, spec)), cache);
+            case LLM_RERANKER -> LlmRerankScorer.create(spec, tokenizer, scheduler, llmReadout(spec, tokenizer, engine), cache);
             case CROSS_ENCODER, CLASSIFIER -> new CrossEncoderScorer(spec, tokenizer, scheduler,
-                    Readout.whole(chooseOutput(engine, "logits", 2, spec)));
+                    Readout.whole(chooseOutput(engine, "logits", 2, spec)), cache);
         };
     }
+
+    /** The cache's counters and contents. */
+    public abstract CacheStats cacheStats();
 
     /**
      * What an LLM reranker's graph is built to score: the answer tokens' LM-head rows, or the classifier of a
@@ -123,6 +135,15 @@ public abstract sealed class Scorer permits CrossEncoderScorer, EmbeddingScorer,
             for (T item : items) encoded.add(checkLength(encoder.apply(item), options));
             return encoded;
         });
+    }
+
+    /**
+     * Puts what decides how an input is cut: whether it may be cut at all (an input that fits only when cut is refused
+     * without truncation, so a score computed with it must not answer a request without it), and the limits.
+     */
+    static KeyHasher putCut(KeyHasher hasher, boolean truncate, Truncation truncation) {
+        return hasher.putBoolean(truncate).putInt(truncation.maxTokens()).putByte(truncation.side().ordinal())
+                .putInt(truncation.maxFirstTokens()).putInt(truncation.maxSecondTokens());
     }
 
     /** Each input's length in tokens, as usage reports it. */

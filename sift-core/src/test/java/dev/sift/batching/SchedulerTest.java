@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.within;
 
 import dev.sift.SiftModel;
+import dev.sift.cache.CacheOptions;
 import dev.sift.engine.EngineOptions;
 import dev.sift.engine.OnnxEngine;
 import dev.sift.engine.Readout;
@@ -51,7 +52,8 @@ class SchedulerTest {
     @Test
     void resultsLandOnTheRightRequestUnderHeavyConcurrency() throws Exception {
         try (SiftModel model = SiftModel.open(Fixtures.model("bert-cross-encoder"), ModelOptions.defaults(),
-                new EngineOptions(2, 1), new SchedulerOptions(8, 512, 1_000_000))) {
+                new EngineOptions(2, 1), new SchedulerOptions(8, 512, 1_000_000), CacheOptions.DISABLED)) {
+            // No cache: every round must run, for results to land on the wrong request if they could.
             List<List<TextPair>> requests = new ArrayList<>();
             for (int r = 0; r < 64; r++) {
                 List<TextPair> pairs = new ArrayList<>();

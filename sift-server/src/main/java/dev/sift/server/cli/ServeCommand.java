@@ -2,6 +2,7 @@ package dev.sift.server.cli;
 
 import dev.sift.SiftModel;
 import dev.sift.batching.SchedulerOptions;
+import dev.sift.cache.CacheOptions;
 import dev.sift.engine.EngineOptions;
 import dev.sift.hub.HubDownloader;
 import dev.sift.hub.HubException;
@@ -145,6 +146,11 @@ public final class ServeCommand implements Callable<Integer> {
                     + " (default: ${DEFAULT-VALUE}).")
     long maxQueuedTokens;
 
+    @Option(names = "--cache-size", paramLabel = "MiB", defaultValue = "256",
+            description = "Memory for results already computed (scores, or embeddings per text), so that a document seen"
+                    + " before costs no inference; 0 turns the cache off (default: ${DEFAULT-VALUE}).")
+    long cacheSize;
+
     @Option(names = "--workers", paramLabel = "N", defaultValue = "1",
             description = "Batches run at once (default: ${DEFAULT-VALUE}).")
     int workers;
@@ -249,6 +255,7 @@ public final class ServeCommand implements Callable<Integer> {
     private ServedModel load() {
         // Checked before any download, so that contradictory flags cost no transfer.
         ModelOptions options = new ModelOptions(parseTokens(maxModelLen), onnxFile, int8, llmRerankerFamily(), weightsFormat());
+        CacheOptions cache = fitHeap(cacheOptions(), Runtime.getRuntime().maxMemory());
         ServedTask expected = task == null ? null : ServedTask.named(task);
         String source = modelArgument();
         Path dir;
@@ -272,7 +279,7 @@ public final class ServeCommand implements Callable<Integer> {
         int cores = Runtime.getRuntime().availableProcessors();
         EngineOptions engine = new EngineOptions(workers, intraOpThreads != null ? intraOpThreads : Math.max(1, cores / Math.max(1, workers)));
         SiftModel loaded = SiftModel.open(dir, options, engine,
-                new SchedulerOptions(maxBatchSize, maxBatchTokens, maxQueuedTokens));
+                new SchedulerOptions(maxBatchSize, maxBatchTokens, maxQueuedTokens), cache);
         ModelSpec spec = loaded.spec();
         LOG.info("Loaded {} ({}, {}, max {} tokens, {}) in {} ms; {} worker(s) x {} thread(s)", name, spec.architecture(),
                 spec.task().name().toLowerCase(Locale.ROOT), spec.maxLength(), spec.weightsDescription(),
@@ -290,6 +297,26 @@ public final class ServeCommand implements Callable<Integer> {
                     + " one-label cross-encoder or an embedding model", name, spec.numLabels());
         }
         return new ServedModel(loaded, servedNames(name), dir.toAbsolutePath().toString());
+    }
+
+    /** --cache-size, in MiB: 0 turns the cache off. */
+    CacheOptions cacheOptions() {
+        if (cacheSize < 0 || cacheSize > Long.MAX_VALUE >> 20) {
+            throw new IllegalArgumentException("--cache-size must be 0 (off) or a number of MiB, got " + cacheSize);
+        }
+        return CacheOptions.ofMegabytes(cacheSize);
+    }
+
+    /**
+     * The cache held to a quarter of the heap, so that a small container (whose JVM takes a quarter of its memory
+     * limit for the heap) is not run out of memory by the default size; said in the log when it is cut.
+     */
+    static CacheOptions fitHeap(CacheOptions requested, long maxHeap) {
+        long share = maxHeap / 4;
+        if (requested.maxBytes() <= share) return requested;
+        LOG.warn("--cache-size {} MiB is more than a quarter of the {} MiB heap: caching {} MiB (raise the heap with"
+                + " SIFT_JAVA_OPTS=-Xmx...)", requested.maxBytes() >> 20, maxHeap >> 20, share >> 20);
+        return new CacheOptions(share);
     }
 
     /** MODEL, or --model (--model_dir); both only when they agree. */

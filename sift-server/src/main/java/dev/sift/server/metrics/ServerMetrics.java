@@ -2,6 +2,7 @@ package dev.sift.server.metrics;
 
 import dev.sift.SiftModel;
 import dev.sift.batching.SchedulerStats;
+import dev.sift.cache.CacheStats;
 import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.Tags;
@@ -21,8 +22,8 @@ import java.util.function.ToDoubleFunction;
 
 /**
  * What {@code /metrics} reports to Prometheus: requests by route and status, the scheduler's work (batches,
- * inputs computed and dropped, refusals, real and padded tokens, queue depth), vLLM's request gauges and latency
- * histogram, and the JVM's.
+ * inputs computed and dropped, refusals, real and padded tokens, queue depth), the result cache's hits, misses,
+ * evictions and size, vLLM's request gauges and latency histogram, and the JVM's.
  */
 public final class ServerMetrics {
     /** vLLM's buckets for {@code vllm:e2e_request_latency_seconds}, in seconds. */
@@ -45,6 +46,7 @@ public final class ServerMetrics {
         counter(siftModel, "sift.tokens.padded", "tokens run, padding included", SchedulerStats::tokensPadded);
         Gauge.builder("sift.queue.tokens", siftModel, m -> m.stats().queuedTokens()).tags(model)
                 .description("tokens waiting for inference").register(registry);
+        cacheMetrics(siftModel);
         vllmMetrics(siftModel, modelName);
         new JvmMemoryMetrics().bindTo(registry);
         new JvmGcMetrics().bindTo(registry);
@@ -52,6 +54,33 @@ public final class ServerMetrics {
         new ClassLoaderMetrics().bindTo(registry);
         new ProcessorMetrics().bindTo(registry);
         new UptimeMetrics().bindTo(registry);
+    }
+
+    /**
+     * The result cache, labelled with what it holds ({@code cache="score"} or {@code "embedding"}); a classifier
+     * caches nothing and reports none. Hits and misses count distinct inputs of a request, each looked up once.
+     */
+    private void cacheMetrics(SiftModel siftModel) {
+        String kind = siftModel.cacheStats().kind();
+        if (kind.equals("none")) return;
+        Tags tags = model.and("cache", kind);
+        cacheCounter(siftModel, tags, "sift.cache.hits", "inputs answered from the result cache, with no inference",
+                CacheStats::hits);
+        cacheCounter(siftModel, tags, "sift.cache.misses", "inputs not in the result cache, so computed", CacheStats::misses);
+        cacheCounter(siftModel, tags, "sift.cache.evictions", "entries dropped, least recently used first, to stay under"
+                + " --cache-size", CacheStats::evictions);
+        Gauge.builder("sift.cache.entries", siftModel, m -> m.cacheStats().entries()).tags(tags)
+                .description("entries in the result cache").register(registry);
+        Gauge.builder("sift.cache.size.bytes", siftModel, m -> m.cacheStats().bytes()).tags(tags)
+                .description("estimated bytes the result cache holds").register(registry);
+        Gauge.builder("sift.cache.max.bytes", siftModel, m -> m.cacheStats().maxBytes()).tags(tags)
+                .description("the result cache's bound, --cache-size; 0 when off").register(registry);
+    }
+
+    private void cacheCounter(SiftModel siftModel, Tags tags, String name, String description,
+                              ToDoubleFunction<CacheStats> value) {
+        FunctionCounter.builder(name, siftModel, m -> value.applyAsDouble(m.cacheStats())).tags(tags)
+                .description(description).register(registry);
     }
 
     /**

@@ -1,7 +1,9 @@
 package dev.sift.server.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.sift.cache.CacheOptions;
 import dev.sift.testing.Fixtures;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -109,6 +111,23 @@ class ServeCommandTest {
         assertThat(VllmStyleArgs.normalize(new String[] {"serve", "--api_key=a_b", "--model_dir", "/mnt/my_models", "-h",
                 "--", "--not_an_option"})).containsExactly("serve", "--api-key=a_b", "--model-dir", "/mnt/my_models", "-h",
                 "--", "--not_an_option");
+    }
+
+    @Test
+    void cacheSizeIsInMebibytesWithZeroForOff() {
+        assertThat(parse("serve", "m").cacheOptions().maxBytes()).as("the default").isEqualTo(256L << 20);
+        assertThat(parse("serve", "m", "--cache_size", "64").cacheOptions().maxBytes()).isEqualTo(64L << 20);
+        assertThat(parse("serve", "m", "--cache-size", "0").cacheOptions().enabled()).isFalse();
+        assertThatThrownBy(() -> parse("serve", "m", "--cache-size", "-1").cacheOptions())
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("--cache-size");
+    }
+
+    @Test
+    void theCacheTakesAtMostAQuarterOfTheHeap() {
+        CacheOptions requested = CacheOptions.ofMegabytes(256);
+        assertThat(ServeCommand.fitHeap(requested, 4L << 30)).isEqualTo(requested);
+        assertThat(ServeCommand.fitHeap(requested, 512L << 20).maxBytes()).isEqualTo(128L << 20);
+        assertThat(ServeCommand.fitHeap(CacheOptions.DISABLED, 1L << 20).enabled()).isFalse();
     }
 
     @Test
