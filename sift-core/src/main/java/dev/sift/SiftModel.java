@@ -1,5 +1,6 @@
 package dev.sift;
 
+import dev.sift.batching.BatchBudget;
 import dev.sift.batching.Scheduler;
 import dev.sift.batching.SchedulerOptions;
 import dev.sift.batching.SchedulerStats;
@@ -27,6 +28,8 @@ import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 import java.util.function.LongConsumer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * A model opened for in-process scoring: the Java API of Sift.
@@ -45,6 +48,8 @@ import java.util.function.LongConsumer;
  * seen before costs no inference and gets the score and token count it got the first time, to the bit.
  */
 public final class SiftModel implements AutoCloseable {
+
+    private static final Logger LOG = LoggerFactory.getLogger(SiftModel.class);
 
     private final ModelSpec spec;
     private final TextTokenizer tokenizer;
@@ -96,7 +101,8 @@ public final class SiftModel implements AutoCloseable {
         try {
             engine = spec.buildsGraph() ? OnnxEngine.open(build(spec, tokenizer), engineOptions)
                     : OnnxEngine.open(spec.onnxFile(), engineOptions);
-            scheduler = new Scheduler(engine, logitsBounded(spec, schedulerOptions), engineOptions.workers(), spec.padTokenId());
+            SchedulerOptions batching = logitsBounded(spec, measured(spec, tokenizer, engine, schedulerOptions, engineOptions));
+            scheduler = new Scheduler(engine, batching, engineOptions.workers(), spec.padTokenId());
             Scorer scorer = Scorer.create(spec, tokenizer, engine, scheduler, cacheOptions);
             // Warmed up through a scorer of its own without a cache, so that the cache starts empty and at zero.
             warmUp(spec, Scorer.create(spec, tokenizer, engine, scheduler, CacheOptions.DISABLED));
@@ -106,6 +112,28 @@ public final class SiftModel implements AutoCloseable {
             if (engine != null) engine.close();
             tokenizer.close();
             throw e;
+        }
+    }
+
+    /**
+     * Options whose token budget was left to measurement get the budget {@link BatchBudget} measures on this engine,
+     * logged with the figures it chose from.
+     */
+    private static SchedulerOptions measured(ModelSpec spec, TextTokenizer tokenizer, OnnxEngine engine,
+                                             SchedulerOptions options, EngineOptions engineOptions) {
+        if (!options.measuresBatchTokens()) return options;
+        int cap = Math.min(SchedulerOptions.MEASURED_TOKENS_CAP, logitsFit(spec));
+        try {
+            long[] sample = tokenizer.ids("Rerankers read the query and each document together.", true);
+            BatchBudget.Choice choice = BatchBudget.measure(engine, Scorer.readout(spec, tokenizer, engine), sample,
+                    spec.padTokenId(), spec.maxLength(), cap, engineOptions.intraOpThreads());
+            LOG.info("batch budget: {}", choice);
+            return options.withMaxBatchTokens(choice.maxBatchTokens());
+        } catch (RuntimeException e) {
+            // The warm-up that follows runs a real input and names what is wrong with the model, if anything is.
+            int rule = Math.min(cap, BatchBudget.TOKENS_PER_THREAD * engineOptions.intraOpThreads());
+            LOG.warn("batch budget: could not be measured ({}); {} tokens per batch", e.getMessage(), rule);
+            return options.withMaxBatchTokens(rule);
         }
     }
 
@@ -124,13 +152,23 @@ public final class SiftModel implements AutoCloseable {
      * longer than that still runs, alone: the scheduler always takes a batch's first input.
      */
     private static SchedulerOptions logitsBounded(ModelSpec spec, SchedulerOptions options) {
+        int fit = logitsFit(spec);
+        return fit >= options.maxBatchTokens() ? options : options.withMaxBatchTokens(fit);
+    }
+
+    /** The most tokens whose logits fit {@link #LOGITS_BYTES_PER_BATCH}, or no bound ({@code Integer.MAX_VALUE}). */
+    private static int logitsFit(ModelSpec spec) {
         // A built graph computes only the answer rows' logits, and a classifier conversion's exported graph only its
         // one label, so the token budget alone bounds their batches.
         if (spec.task() != ModelTask.LLM_RERANKER || spec.buildsGraph() || spec.llmClassifier() || spec.vocabSize() <= 0) {
-            return options;
+            return Integer.MAX_VALUE;
         }
-        long fit = Math.max(1, LOGITS_BYTES_PER_BATCH / (4L * spec.vocabSize()));
-        return fit >= options.maxBatchTokens() ? options : options.withMaxBatchTokens((int) fit);
+        return (int) Math.max(1, LOGITS_BYTES_PER_BATCH / (4L * spec.vocabSize()));
+    }
+
+    /** How batches are formed: the given options, with the token budget measured when it was left to measurement. */
+    public SchedulerOptions schedulerOptions() {
+        return scheduler.options();
     }
 
     /** The scheduler's counters: batches, inputs computed and dropped, requests refused, tokens, queue. */

@@ -65,12 +65,17 @@ public final class Scheduler implements AutoCloseable {
 
     public Scheduler(OnnxEngine engine, SchedulerOptions options, int workerCount, long padTokenId) {
         if (workerCount < 1) throw new IllegalArgumentException("the scheduler needs at least one inference thread");
+        if (options.measuresBatchTokens()) throw new IllegalArgumentException("measure the token budget first (BatchBudget)");
         this.engine = engine;
         this.options = options;
         this.padTokenId = padTokenId;
         for (int i = 0; i < workerCount; i++) {
             workers.add(Thread.ofPlatform().name("sift-inference-" + i).daemon(true).start(this::work));
         }
+    }
+
+    public SchedulerOptions options() {
+        return options;
     }
 
     /** Refuses at once, before any tokenizing, when the queue is already full. */

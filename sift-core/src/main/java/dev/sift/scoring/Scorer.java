@@ -43,12 +43,20 @@ public abstract sealed class Scorer permits CrossEncoderScorer, EmbeddingScorer,
      */
     public static Scorer create(ModelSpec spec, TextTokenizer tokenizer, OnnxEngine engine, Scheduler scheduler,
                                 CacheOptions cache) {
+        Readout readout = readout(spec, tokenizer, engine);
         return switch (spec.task()) {
-            case EMBEDDING -> new EmbeddingScorer(spec, tokenizer, scheduler,
-                    Readout.whole(chooseOutput(engine, "last_hidden_state", 3, spec)), cache);
-            case LLM_RERANKER -> LlmRerankScorer.create(spec, tokenizer, scheduler, llmReadout(spec, tokenizer, engine), cache);
-            case CROSS_ENCODER, CLASSIFIER -> new CrossEncoderScorer(spec, tokenizer, scheduler,
-                    Readout.whole(chooseOutput(engine, "logits", 2, spec)), cache);
+            case EMBEDDING -> new EmbeddingScorer(spec, tokenizer, scheduler, readout, cache);
+            case LLM_RERANKER -> LlmRerankScorer.create(spec, tokenizer, scheduler, readout, cache);
+            case CROSS_ENCODER, CLASSIFIER -> new CrossEncoderScorer(spec, tokenizer, scheduler, readout, cache);
+        };
+    }
+
+    /** The graph output a model's scores are read from: per-token states, logits, or an LLM's answer logits. */
+    public static Readout readout(ModelSpec spec, TextTokenizer tokenizer, OnnxEngine engine) {
+        return switch (spec.task()) {
+            case EMBEDDING -> Readout.whole(chooseOutput(engine, "last_hidden_state", 3, spec));
+            case LLM_RERANKER -> llmReadout(spec, tokenizer, engine);
+            case CROSS_ENCODER, CLASSIFIER -> Readout.whole(chooseOutput(engine, "logits", 2, spec));
         };
     }
 

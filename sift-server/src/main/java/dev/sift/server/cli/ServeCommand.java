@@ -133,8 +133,10 @@ public final class ServeCommand implements Callable<Integer> {
             description = "Largest request body in bytes (default: ${DEFAULT-VALUE}, 32 MiB).")
     long maxRequestBytes;
 
-    @Option(names = "--max-batch-tokens", paramLabel = "N", defaultValue = "16384",
-            description = "Most padded tokens (rows x longest row) in one batch (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--max-batch-tokens", paramLabel = "N|auto", defaultValue = "auto",
+            converter = BatchTokens.class,
+            description = "Most padded tokens (rows x longest row) in one batch (default: ${DEFAULT-VALUE}: measured when"
+                    + " the model loads, the smallest budget within a tenth of the fastest; the choice is logged).")
     int maxBatchTokens;
 
     @Option(names = "--max-batch-size", paramLabel = "N", defaultValue = "32",
@@ -372,6 +374,22 @@ public final class ServeCommand implements Callable<Integer> {
     }
 
     /** Where Sift keeps what it writes: $SIFT_HOME, else $XDG_CACHE_HOME/sift, else ~/.cache/sift. */
+    /** {@code auto} (the budget measured at load) or a positive number of tokens. */
+    static final class BatchTokens implements picocli.CommandLine.ITypeConverter<Integer> {
+        @Override
+        public Integer convert(String value) {
+            if (value.equalsIgnoreCase("auto")) return SchedulerOptions.MEASURED_TOKENS;
+            int tokens;
+            try {
+                tokens = Integer.parseInt(value.strip());
+            } catch (NumberFormatException e) {
+                throw new picocli.CommandLine.TypeConversionException("'" + value + "' is neither auto nor a number of tokens");
+            }
+            if (tokens < 1) throw new picocli.CommandLine.TypeConversionException("must be auto or at least 1, got " + value);
+            return tokens;
+        }
+    }
+
     static Path siftHome() {
         String home = System.getenv("SIFT_HOME");
         if (home != null && !home.isBlank()) return Path.of(home);

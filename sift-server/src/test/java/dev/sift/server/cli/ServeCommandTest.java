@@ -3,6 +3,7 @@ package dev.sift.server.cli;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.sift.batching.SchedulerOptions;
 import dev.sift.cache.CacheOptions;
 import dev.sift.testing.Fixtures;
 import java.io.ByteArrayOutputStream;
@@ -128,6 +129,17 @@ class ServeCommandTest {
         assertThat(ServeCommand.fitHeap(requested, 4L << 30)).isEqualTo(requested);
         assertThat(ServeCommand.fitHeap(requested, 512L << 20).maxBytes()).isEqualTo(128L << 20);
         assertThat(ServeCommand.fitHeap(CacheOptions.DISABLED, 1L << 20).enabled()).isFalse();
+    }
+
+    @Test
+    void theBatchTokenBudgetIsMeasuredUnlessGiven() {
+        assertThat(parse("serve", "m").maxBatchTokens).as("the default").isEqualTo(SchedulerOptions.MEASURED_TOKENS);
+        assertThat(parse("serve", "m", "--max-batch-tokens", "auto").maxBatchTokens).isEqualTo(SchedulerOptions.MEASURED_TOKENS);
+        assertThat(parse("serve", "m", "--max-batch-tokens", "2048").maxBatchTokens).isEqualTo(2048);
+        assertThatThrownBy(() -> parse("serve", "m", "--max-batch-tokens", "0"))
+                .hasMessageContaining("must be auto or at least 1");
+        assertThatThrownBy(() -> parse("serve", "m", "--max-batch-tokens", "lots"))
+                .hasMessageContaining("'lots' is neither auto nor a number of tokens");
     }
 
     @Test
