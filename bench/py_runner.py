@@ -103,9 +103,12 @@ def main() -> int:
     t0 = time.perf_counter()
     score, cfg, ver = {"st": make_st, "ort-python": make_ort}[job["system"]](job)
     load_s = time.perf_counter() - t0
-    warmup = job.get("warmup", 1)
-    for _ in range(warmup):  # untimed: a short request of the same workload
-        score(wl["warmup"]["query"], wl["warmup"]["documents"])
+    # untimed: at least `warmup` requests of the workload's warm-up set, and for at least warmup_s seconds
+    warms = wl["warmup_requests"]
+    t_warm, k = time.perf_counter(), 0
+    while k < job.get("warmup", 1) or time.perf_counter() - t_warm < job.get("warmup_s", 0):
+        score(warms[k % len(warms)]["query"], warms[k % len(warms)]["documents"])
+        k += 1
 
     lock = threading.Lock()
     nxt = [0]

@@ -9,9 +9,9 @@ import json
 import sys
 from pathlib import Path
 
-ORDER = ["sift-http", "sift-http-int8", "sift-api", "sift-api-w2", "ort-ceiling", "ort-ceiling-int8", "ort-python", "st", "lc4j",
+ORDER = ["sift-http", "sift-http-int8", "sift-http-built", "sift-http-cache", "sift-api", "sift-api-w2", "ort-ceiling", "ort-ceiling-int8", "ort-python", "st", "lc4j",
          "infinity", "tei"]
-COLORS = {"sift-http": "#1f77b4", "sift-http-int8": "#aec7e8", "sift-api": "#2ca02c", "sift-api-w2": "#98df8a", "ort-ceiling": "#7f7f7f",
+COLORS = {"sift-http": "#1f77b4", "sift-http-int8": "#aec7e8", "sift-http-built": "#17becf", "sift-http-cache": "#bcbd22", "sift-api": "#2ca02c", "sift-api-w2": "#98df8a", "ort-ceiling": "#7f7f7f",
           "ort-ceiling-int8": "#c7c7c7", "ort-python": "#9467bd", "st": "#d62728", "lc4j": "#ff7f0e",
           "infinity": "#8c564b"}
 
@@ -28,7 +28,7 @@ def fmt(x, nd=1):
 
 def cells(result):
     return sorted({(r["model"], r["workload"], r["concurrency"]) for r in result["results"]},
-                  key=lambda k: (k[0], ["msmarco", "long", "single"].index(k[1]), k[2]))
+                  key=lambda k: (k[0], ["msmarco", "repeats", "long", "single"].index(k[1]), k[2]))
 
 
 def charts(result, img: Path) -> list[str]:
@@ -140,6 +140,54 @@ def graphs_section(w, path: Path) -> None:
         w("")
 
 
+def find(result, system, model, wl, c):
+    for r in result["results"]:
+        if (r["system"], r["model"], r["workload"], r["concurrency"]) == (system, model, wl, c):
+            return r
+    return None
+
+
+def ratios_section(w, result) -> None:
+    """The figures the performance work is judged by, each a ratio of two systems measured in this run."""
+    pairs = [("sift-http", "sift-api", "Sift over HTTP / Sift in-process (same defaults, cache off)"),
+             ("sift-http-built", "sift-http", "graph built from safetensors / exported ONNX graph (HTTP)"),
+             ("sift-http-int8", "sift-http", "int8 / fp32 (HTTP)"),
+             ("sift-http-cache", "sift-http", "result cache on (default) / off, on requests sent twice")]
+    rows = []
+    for a, b, what in pairs:
+        for model, wl, c in cells(result):
+            ra, rb = find(result, a, model, wl, c), find(result, b, model, wl, c)
+            if ra and rb:
+                rows.append((what, model, wl, c, ra["pairs_per_s"] / rb["pairs_per_s"],
+                             rb["cpu_s_per_1k_pairs"] / ra["cpu_s_per_1k_pairs"], ra["spread_pct"], rb["spread_pct"]))
+    if rows:
+        w("## Ratios measured in this run")
+        w("")
+        w("Each ratio compares two systems on the same requests in this run (pairs/s, median of the repetitions), and "
+          "the same by CPU time per pair, which other load on a shared machine disturbs less. Every system is "
+          f"warmed for {result.get('warmup_s', 0):g} s of untimed requests of the same shape before it is timed.")
+        w("")
+        w("| ratio | model | workload | conc. | pairs/s ratio | by CPU per pair | spreads |")
+        w("|---|---|---|---|---|---|---|")
+        for what, model, wl, c, r, rc, sa, sb in rows:
+            w(f"| {what} | `{model}` | {wl} | {c} | {r:.3f} | {rc:.3f} | {fmt(sa, 0)}% / {fmt(sb, 0)}% |")
+        w("")
+    for b in result.get("batch_settings", []):
+        w(f"### Batch settings: `{b['model']}`, {b['workload']} (100 documents per request), {b['concurrency']} clients")
+        w("")
+        w(f"One server per setting, all warmed, then measured in turn for {b['rounds']} rounds of "
+          f"{b['requests_per_round']} requests (alternating the order). The default measures its token budget "
+          f"when the model loads; here it chose: `{b.get('default_budget')}`.")
+        w("")
+        w("| setting | flags | pairs/s (median) | / best | CPU ms per pair | best / this, by CPU | rows per batch | padding | pairs/s per round |")
+        w("|---|---|---|---|---|---|---|---|---|")
+        for name, c in b["configs"].items():
+            w(f"| {name} | `{' '.join(c['flags']) or '(none)'}` | {fmt(c['median_pairs_per_s'])} | {c['over_best']:.3f} | "
+              f"{fmt(c['median_cpu_ms_per_pair'])} | {c['over_best_by_cpu']:.3f} | {fmt(c.get('rows_per_batch'))} | "
+              f"{fmt(c.get('padding_pct'))}% | " + ", ".join(fmt(x) for x in c["pairs_per_s"]) + " |")
+        w("")
+
+
 def write(result: dict, out: Path, img: Path) -> None:
     pngs = charts(result, img)
     m = result["machine"]
@@ -216,6 +264,7 @@ def write(result: dict, out: Path, img: Path) -> None:
           f"{fmt(h['ceiling_pairs_per_s'])} | {fmt(h['sift_over_ceiling'], 2)} | "
           + " | ".join(fmt(h["sift_over"].get(p), 2) for p in peers) + " |")
     w("")
+    ratios_section(w, result)
     w("## All figures")
     w("")
     w("Each figure is the median of the repetitions; *spread* is (max - min) / median of pairs/s over them "

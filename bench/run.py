@@ -16,6 +16,7 @@ import datetime as dt
 import http.client
 import json
 import math
+import statistics
 import os
 import platform
 import random
@@ -285,40 +286,54 @@ def make_workloads(model: str, names: list[str], msmarco_docs: int = 100) -> dic
         return " ".join(rng.choice(words) for _ in range(rng.randint(6, 12))) + "?"
 
     specials = len(tok.encode("a", "b").ids) - 2
-    out = {}
-    for name in names:
-        suffix = f"-{msmarco_docs}docs" if name == "msmarco" and msmarco_docs != 100 else ""
-        path = TMP / "workloads" / model / f"{name}{suffix}.json"
-        if path.exists():
-            out[name] = path
-            continue
-        rng = random.Random(f"{SEED}-{name}")
-        n_req, n_docs = {"msmarco": (16, 100), "long": (16, 16), "single": (64, 1)}[name]
+
+    def requests_of(rng: random.Random, name: str, n_req: int, n_docs: int) -> list[dict]:
         reqs = []
         for _ in range(n_req):
             q = query_of(rng)
             qlen = ntok(q)
             if name == "msmarco":
-                targets = [rng.randint(20, 250) for _ in range(n_docs)]
+                targets = [rng.randint(20, 250) for _ in range(100)][:n_docs]
             elif name == "long":
                 targets = [MAX_LEN - 4 - specials - qlen] * n_docs  # pairs of 508 tokens: just under 512
             else:
-                targets = [60]
+                targets = [60] * n_docs
             docs = [doc_of(rng, t) for t in targets]
-            if name == "msmarco":  # quick mode: a prefix of the full mode's documents
-                docs = docs[:msmarco_docs]
             encs = trunc.encode_batch([(q, d) for d in docs])
             r = {"query": q, "documents": docs, "doc_tokens": [ntok(d) for d in docs],
                  "tokens": [len(e.ids) for e in encs], "ids": [e.ids for e in encs]}
             if is_bert:
                 r["type_ids"] = [e.type_ids for e in encs]
             reqs.append(r)
-        # warm-up (untimed): the first request's first 8 documents
-        w = reqs[0]
-        warm = {k: (v[:8] if isinstance(v, list) else v) for k, v in w.items()}
-        wl = {"name": name, "warmup": warm, "model": model, "seed": SEED, "max_length": MAX_LEN, "requests": reqs,
+        return reqs
+
+    out = {}
+    for name in names:
+        suffix = f"-{msmarco_docs}docs" if name in ("msmarco", "repeats") and msmarco_docs != 100 else ""
+        path = TMP / "workloads" / model / f"{name}{suffix}.json"
+        if path.exists() and "warmup_requests" in json.loads(path.read_text()):
+            out[name] = path
+            continue
+        base = "msmarco" if name == "repeats" else name
+        rng = random.Random(f"{SEED}-{base}")
+        n_req, n_docs = {"msmarco": (16, 100), "long": (16, 16), "single": (64, 1)}[base]
+        # quick mode's msmarco: a prefix of the full mode's documents (the same random draws, fewer kept)
+        reqs = requests_of(rng, base, n_req, msmarco_docs if base == "msmarco" else n_docs)
+        if name == "repeats":
+            # Each request sent twice in a row, as a retry or a second page of the same candidates would be; measured
+            # with one client, so that the second copy starts after the first has been answered.
+            reqs = [r for r in reqs[:8] for _ in range(2)]
+        # Warm-up (untimed): requests of the same shape from a seed of their own (at most 10 documents each), sent
+        # before the timed ones for a few seconds, so that no timed request hits a result cache and every system
+        # is measured warm (a JVM keeps compiling for thousands of requests).
+        warm_rng = random.Random(f"{SEED}-warmup-{base}")
+        warmups = requests_of(warm_rng, base, 8, min(10, n_docs if base != "msmarco" else msmarco_docs))
+        wl = {"name": name, "warmup": warmups[0], "warmup_requests": warmups, "model": model, "seed": SEED,
+              "max_length": MAX_LEN, "requests": reqs,
               "description": {"msmarco": f"1 query (6-12 words) + {msmarco_docs} documents of 20-250 tokens "
                                          "(uniform)",
+                              "repeats": f"msmarco requests ({msmarco_docs} documents), each sent twice in a row "
+                                         "(a retry, a second page of the same candidates)",
                               "long": "1 query + 16 documents, pairs of ~508 tokens (under 512)",
                               "single": "1 query + 1 document of 60 tokens"}[name]}
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -549,29 +564,37 @@ class HttpServer:
         stop(self.proc)
         self.logf.close()
 
-    def run(self, workload: Path, concurrency: int, reps: int, per_rep: int, warmup: int, save_scores: bool) -> dict:
+    def run(self, workload: Path, concurrency: int, reps: int, per_rep: int, warmup: int, save_scores: bool,
+            warmup_s: float = 0.0) -> dict:
         wl = json.loads(workload.read_text())
-        bodies = [json.dumps(self.body_fn(r["query"], r["documents"])).encode() for r in wl["requests"]]
-        n = len(bodies)
+        # Bodies serialized once, and each one's document count kept, so the client does as little as it can per
+        # request: it shares the machine with the server it measures.
+        requests = [(json.dumps(self.body_fn(r["query"], r["documents"])).encode(), len(r["documents"]))
+                    for r in wl["requests"]]
+        n = len(requests)
         conns = threading.local()
         cpu_start = proc_tree_cpu(self.proc.pid)
 
-        def post(i: int) -> list[float]:
+        def send(body: bytes, docs: int) -> list[float]:
             c = getattr(conns, "c", None)
             if c is None:
                 c = conns.c = http.client.HTTPConnection("127.0.0.1", self.port, timeout=3600)
-            c.request("POST", self.path, body=bodies[i], headers={"Content-Type": "application/json"})
+            c.request("POST", self.path, body=body, headers={"Content-Type": "application/json"})
             resp = c.getresponse()
             data = resp.read()
             if resp.status != 200:
                 raise RuntimeError(f"{self.name}: HTTP {resp.status}: {data[:300]!r}")
-            return self.parse_fn(json.loads(data), len(json.loads(bodies[i])["documents"]))
+            return self.parse_fn(json.loads(data), docs)
 
-        warm = json.dumps(self.body_fn(wl["warmup"]["query"], wl["warmup"]["documents"])).encode()
-        for _ in range(warmup):
-            bodies.append(warm)
-            post(len(bodies) - 1)
-            bodies.pop()
+        def post(i: int) -> list[float]:
+            return send(*requests[i])
+
+        warms = [(json.dumps(self.body_fn(w["query"], w["documents"])).encode(), len(w["documents"]))
+                 for w in wl["warmup_requests"]]
+        t_warm, k = time.perf_counter(), 0
+        while k < warmup or time.perf_counter() - t_warm < warmup_s:
+            send(*warms[k % len(warms)])
+            k += 1
         lock = threading.Lock()
         nxt = [0]
         out_reps, saved = [], {}
@@ -751,6 +774,8 @@ def fidelity(fp32: dict, int8: dict) -> dict:
 SYSTEM_LABELS = {
     "sift-http": "Sift (HTTP)",
     "sift-http-int8": "Sift int8 (HTTP)",
+    "sift-http-built": "Sift, graph built from safetensors (HTTP)",
+    "sift-http-cache": "Sift with its result cache (HTTP, default flags)",
     "sift-api": "Sift Java API (in-process)",
     "sift-api-w2": "Sift Java API, 2 workers x cores/2",
     "ort-ceiling": "ORT ceiling (Java, ideal batches)",
@@ -763,36 +788,128 @@ SYSTEM_LABELS = {
 }
 
 
+# `sift serve` flags of each Sift system. The result cache is off (--cache-size 0) except for sift-http-cache: the
+# workloads repeat requests across repetitions and concurrencies, and the harness measures inference; the cache is
+# measured on the `repeats` workload, against sift-http on the same requests.
+SIFT_FLAGS = {
+    "sift-http": ["--cache-size", "0"],
+    "sift-http-int8": ["--cache-size", "0", "--int8"],
+    "sift-http-built": ["--cache-size", "0", "--weights", "safetensors"],
+    "sift-http-cache": [],
+}
+BUNDLED = "bge-small-en-v1.5"
+# Seconds of untimed warm-up requests before each measurement (quick mode: 3).
+WARMUP_S = 6.0
+
+
 def plan(quick: bool, models: list[str]) -> list[dict]:
     """Every measurement: model, workload, concurrency, system, requests per repetition."""
-    if quick:
-        grid = [("msmarco", 1, 1), ("msmarco", 4, 4), ("single", 16, 48)]
-    else:
-        grid = [("msmarco", 1, 2), ("msmarco", 4, 4), ("msmarco", 16, 16),
-                ("long", 1, 2), ("long", 4, 4), ("long", 16, 16),
-                ("single", 1, 32), ("single", 4, 64), ("single", 16, 128)]
     cells = []
+
+    def add(model, wl, c, per, systems):
+        for system in systems:
+            cells.append(dict(model=model, workload=wl, concurrency=c, system=system, per_rep=per))
+
+    def ceilings(model, wl, int8=True):
+        # ideal batches on every core, one request at a time: one figure per workload
+        per = {"msmarco": 2, "long": 2, "single": 32}[wl]
+        add(model, wl, 1, per if not model.startswith("xlmr") else 1, ["ort-ceiling"] + (["ort-ceiling-int8"] if int8 else []))
+
+    peers = ["ort-python", "st", "lc4j", "infinity"]
     for model in models:
-        for wl, c, per in grid:
-            if model.startswith("xlmr") and wl != "single":
-                per = max(c, per // 2)  # 4x the compute per pair: fewer requests
-            peers = ["sift-http", "sift-api", "ort-python", "st", "lc4j", "infinity"]
-            if not quick:
-                peers.insert(1, "sift-http-int8")
-                if c > 1:
-                    peers.insert(3, "sift-api-w2")  # Sift's Java API with 2 workers of cores/2 threads
-            elif wl == "msmarco" and c == 1:
-                peers.insert(1, "sift-http-int8")
-            for system in peers:
-                cells.append(dict(model=model, workload=wl, concurrency=c, system=system, per_rep=per))
-            if c == 1 or (quick and wl == "single"):
-                # ideal batches on every core, one request at a time: one figure per workload
-                ceil_per = {"msmarco": 2, "long": 2, "single": 32}[wl]
-                cells.append(dict(model=model, workload=wl, concurrency=1, system="ort-ceiling", per_rep=ceil_per))
-                if not quick or wl == "msmarco":
-                    cells.append(dict(model=model, workload=wl, concurrency=1, system="ort-ceiling-int8",
-                                      per_rep=ceil_per))
+        if quick:
+            if model != "minilm-l6-ce":
+                continue
+            add(model, "msmarco", 1, 1, ["sift-http", "sift-http-int8", "sift-api"] + peers)
+            add(model, "msmarco", 4, 4, ["sift-http", "sift-api"] + peers)
+            add(model, "single", 16, 48, ["sift-http", "sift-api"] + peers)
+            ceilings(model, "msmarco")
+            add(model, "single", 1, 32, ["ort-ceiling"])
+        elif model == BUNDLED:
+            # The default model: Sift alone (an embedding model's /rerank is the cosine of two embeddings, which the
+            # cross-encoder peers do not compute); its batch settings are measured by batch_settings().
+            add(model, "msmarco", 4, 4, ["sift-http", "sift-api"])
+            add(model, "single", 16, 96, ["sift-http", "sift-api"])
+            add(model, "repeats", 1, 4, ["sift-http", "sift-http-cache"])
+        elif model.startswith("xlmr"):
+            # bge-reranker-base's compute: a 100-document request takes 15-30 s on 2 cores, so one per repetition,
+            # and of the peers the one users run most (sentence-transformers).
+            sift = ["sift-http", "sift-http-int8", "sift-http-built", "sift-api"]
+            add(model, "msmarco", 1, 1, sift + ["st"])
+            ceilings(model, "msmarco")
+            add(model, "single", 16, 48, sift + ["st", "infinity"])
+        else:
+            sift = ["sift-http", "sift-http-int8", "sift-http-built", "sift-api"]
+            add(model, "msmarco", 1, 2, sift + peers)
+            add(model, "msmarco", 4, 4, ["sift-http", "sift-api"] + peers)
+            add(model, "single", 16, 144, ["sift-http", "sift-http-int8", "sift-api"] + peers)
+            add(model, "repeats", 1, 4, ["sift-http", "sift-http-cache"])
+            for wl in ("msmarco", "single"):
+                ceilings(model, wl)
     return cells
+
+
+# Batch settings compared with the default (which measures its token budget when the model loads).
+BATCH_CONFIGS = {
+    "default": [],
+    "size 2": ["--max-batch-size", "2", "--max-batch-tokens", "16384"],
+    "size 4": ["--max-batch-size", "4", "--max-batch-tokens", "16384"],
+    "512 tokens": ["--max-batch-tokens", "512"],
+    "1024 tokens": ["--max-batch-tokens", "1024"],
+    "16384 tokens (before)": ["--max-batch-tokens", "16384"],
+}
+
+
+def batch_settings(sift_src: Path, jdk: Path, model: str, workload: Path, concurrency: int, requests: int,
+                   rounds: int, warmup_s: float) -> dict:
+    """One Sift server per batch setting, all started at once and warmed, then measured in turn, round after round
+    (alternating the order), so that drift on a shared machine hits every setting alike."""
+    wl = json.loads(workload.read_text())
+    servers = {}
+    out = {"model": model, "workload": wl["name"], "concurrency": concurrency, "requests_per_round": requests,
+           "rounds": rounds, "configs": {}}
+    try:
+        for name, flags in BATCH_CONFIGS.items():
+            port = free_port()
+            cmd = [str(sift_src / "sift"), "serve", str(MODELS / model), "--port", str(port), "--host", "127.0.0.1",
+                   "--served-model-name", "m", "--cache-size", "0", *flags]
+            log_path = TMP / "logs" / f"batch-{model}-{name.replace(' ', '_')}.log"
+            servers[name] = HttpServer(name, cmd, env_java(jdk), port, "/rerank", sift_body, rerank_parse, 600, log_path)
+            out["configs"][name] = {"flags": flags, "pairs_per_s": [], "cpu_ms_per_pair": []}
+        for srv in servers.values():
+            srv.run(workload, concurrency, 0, 0, 1, False, warmup_s)
+        for r in range(rounds):
+            for name in (list(servers) if r % 2 == 0 else list(reversed(servers))):
+                rep = servers[name].run(workload, concurrency, 1, requests, 0, False)["reps"][0]
+                pairs = sum(len(wl["requests"][i]["documents"]) for i in rep["requests"])
+                out["configs"][name]["pairs_per_s"].append(pairs / rep["wall_s"])
+                out["configs"][name]["cpu_ms_per_pair"].append(1000 * rep["cpu_s"] / pairs)
+        for name, srv in servers.items():
+            text = http.client.HTTPConnection("127.0.0.1", srv.port, timeout=60)
+            text.request("GET", "/metrics")
+            metrics = text.getresponse().read().decode()
+            counts = {}
+            for line in metrics.splitlines():
+                m = re.match(r"^sift_(batches|inputs_computed|tokens_computed|tokens_padded)_total(\{[^}]*\})? (\S+)", line)
+                if m:
+                    counts[m.group(1)] = float(m.group(3))
+            c = out["configs"][name]
+            c["rows_per_batch"] = counts["inputs_computed"] / counts["batches"]
+            c["padding_pct"] = 100 * (counts["tokens_padded"] / counts["tokens_computed"] - 1)
+        chosen = re.search(r"batch budget: (\d+) tokens per batch[^\n]*", (TMP / "logs" / f"batch-{model}-default.log").read_text())
+        out["default_budget"] = chosen.group(0) if chosen else None
+    finally:
+        for srv in servers.values():
+            srv.close()
+    for c in out["configs"].values():
+        c["median_pairs_per_s"] = statistics.median(c["pairs_per_s"])
+        c["median_cpu_ms_per_pair"] = statistics.median(c["cpu_ms_per_pair"])
+    best = max(c["median_pairs_per_s"] for c in out["configs"].values())
+    best_cpu = min(c["median_cpu_ms_per_pair"] for c in out["configs"].values())
+    for c in out["configs"].values():
+        c["over_best"] = c["median_pairs_per_s"] / best
+        c["over_best_by_cpu"] = best_cpu / c["median_cpu_ms_per_pair"]
+    return out
 
 
 def main() -> int:
@@ -808,14 +925,16 @@ def main() -> int:
     args = ap.parse_args()
     sift_src = Path(args.sift_src).resolve()
     models = args.models.split(",") if args.models else (["minilm-l6-ce"] if args.quick else
-                                                         ["minilm-l6-ce", "xlmr-base-ce"])
+                                                         ["minilm-l6-ce", "xlmr-base-ce", BUNDLED])
+    warmup_s = 3.0 if args.quick else WARMUP_S
     systems_filter = set(args.systems.split(",")) if args.systems else None
     TMP.mkdir(parents=True, exist_ok=True)
     (TMP / "logs").mkdir(exist_ok=True)
 
     result = {"generated_at": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
               "mode": "quick" if args.quick else "full", "reps": args.reps, "machine": machine_info(),
-              "setup": {}, "not_run": {}, "failures": {}, "results": [], "headline": [], "fidelity_int8": {}}
+              "setup": {}, "not_run": {}, "failures": {}, "results": [], "headline": [], "fidelity_int8": {},
+              "warmup_s": 3.0 if args.quick else WARMUP_S}
     log(f"machine: {result['machine']['cpu_model']}, {cores()} cores, {result['machine']['memory_gib']} GiB")
 
     # ---- setup ------------------------------------------------------------------------------------------------
@@ -876,7 +995,8 @@ def main() -> int:
     for model in models:
         shape = model_shape(MODELS / model)
         result["models"][model] = {**shape, **json.loads((MODELS / model / "bench_model.json").read_text())}
-        names = sorted({c["workload"] for c in cells if c["model"] == model})
+        names = sorted({c["workload"] for c in cells if c["model"] == model}
+                       | ({"msmarco"} if model in (BUNDLED, "minilm-l6-ce") and not args.quick else set()))
         wl_paths[model] = make_workloads(model, names, QUICK_MSMARCO_DOCS if args.quick else 100)
         result["workloads"][model] = {n: workload_summary(p) for n, p in wl_paths[model].items()}
 
@@ -899,13 +1019,11 @@ def main() -> int:
         onnx_file = int8_graph() if system.endswith("int8") else "onnx/model.onnx"
         server = None
         try:
-            if system in ("sift-http", "sift-http-int8"):
+            if system in SIFT_FLAGS:
                 port = free_port()
                 cmd = [str(sift_src / "sift"), "serve", str(model_dir), "--port", str(port), "--host", "127.0.0.1",
-                       "--served-model-name", "m"]
-                if system.endswith("int8"):
-                    cmd += ["--int8"]
-                log(f"starting {system} ({model})")
+                       "--served-model-name", "m", *SIFT_FLAGS[system]]
+                log(f"starting {system} ({model}): {' '.join(SIFT_FLAGS[system]) or 'default flags'}")
                 server = HttpServer(system, cmd, env_java(jdk), port, "/rerank", sift_body, rerank_parse, 600,
                                     TMP / "logs" / f"{system}-{model}.log")
             elif system == "infinity":
@@ -933,13 +1051,14 @@ def main() -> int:
                     load0 = machine_load()
                     job = dict(system=system.replace("-int8", "").replace("-w2", ""), model_dir=str(model_dir), onnx_file=onnx_file,
                                workload=str(wl_paths[model][cell["workload"]]), concurrency=cell["concurrency"],
-                               reps=args.reps, requests_per_rep=cell["per_rep"], warmup=1, save_scores=save)
+                               reps=args.reps, requests_per_rep=cell["per_rep"], warmup=1, warmup_s=warmup_s,
+                               save_scores=save)
                     if system == "sift-api-w2":
                         job.update(workers=2, intra_op_threads=max(1, cores() // 2))
                     try:
                         if server is not None:
                             raw = server.run(wl_paths[model][cell["workload"]], cell["concurrency"], args.reps,
-                                             cell["per_rep"], 1, save)
+                                             cell["per_rep"], 1, save, warmup_s)
                         elif system in ("sift-api", "sift-api-w2", "ort-ceiling", "ort-ceiling-int8", "lc4j"):
                             raw = run_runner(java_cmd, job, env_java(jdk), 3000)
                         elif system in ("st", "ort-python"):
@@ -982,6 +1101,20 @@ def main() -> int:
         finally:
             if server is not None:
                 server.close()
+
+    # ---- batch settings: the default against the best of the others (full mode) ---------------------------------
+    result["batch_settings"] = []
+    if not args.quick and (systems_filter is None or "batch-settings" in systems_filter):
+        for model in [m for m in (BUNDLED, "minilm-l6-ce") if m in models]:
+            log(f"batch settings ({model}): {', '.join(BATCH_CONFIGS)}; {args.reps} rounds")
+            try:
+                b = batch_settings(sift_src, jdk, model, wl_paths[model]["msmarco"], 4, 4, args.reps, warmup_s)
+                result["batch_settings"].append(b)
+                log("  " + "; ".join(f"{n} {c['median_pairs_per_s']:.1f} pairs/s ({c['over_best']:.3f})"
+                                     for n, c in b["configs"].items()))
+            except Exception as e:  # noqa: BLE001
+                result["not_run"][f"batch-settings/{model}"] = str(e)[-2000:]
+                log(f"batch settings did not run: {str(e)[-400:]}")
 
     # ---- overload: how fast a full queue refuses ---------------------------------------------------------------
     try:

@@ -60,7 +60,9 @@ public final class BenchMain {
         List<Request> requests = new ArrayList<>();
         List<JsonNode> nodes = new ArrayList<>();
         wl.get("requests").forEach(nodes::add);
-        nodes.add(wl.get("warmup"));  // the last one: a short request of the same workload, for warm-up only
+        int timedRequests = nodes.size();
+        // After the timed requests: the warm-up requests (same shape, a seed of their own), sent first, untimed.
+        wl.get("warmup_requests").forEach(nodes::add);
         for (JsonNode r : nodes) {
             List<String> docs = new ArrayList<>();
             r.get("documents").forEach(d -> docs.add(d.asText()));
@@ -71,7 +73,9 @@ public final class BenchMain {
             }
             requests.add(new Request(r.get("query").asText(), docs, ids, types));
         }
-        Request warmupRequest = requests.remove(requests.size() - 1);
+        List<Request> warmupRequests = new ArrayList<>(requests.subList(timedRequests, requests.size()));
+        requests.subList(timedRequests, requests.size()).clear();
+        double warmupSeconds = job.path("warmup_s").asDouble(0);
 
         ObjectNode config = json.createObjectNode();
         Scorer scorer;
@@ -90,7 +94,10 @@ public final class BenchMain {
                 ModelOptions options = weights == WeightsFormat.SAFETENSORS
                         ? ModelOptions.defaults().withWeights(weights)
                         : new ModelOptions(null, onnxFile, false).withWeights(WeightsFormat.ONNX);
-                SiftModel model = SiftModel.open(modelDir, options, new EngineOptions(workers, intra));
+                // The result cache is off, as for `sift serve --cache-size 0`: the workloads repeat requests across
+                // repetitions, and the harness measures inference (the cache has a workload of its own).
+                SiftModel model = SiftModel.open(modelDir, options, new EngineOptions(workers, intra),
+                        dev.sift.batching.SchedulerOptions.DEFAULT, dev.sift.cache.CacheOptions.DISABLED);
                 scorer = (r, timed) -> model.score(r.query(), r.docs());
                 stats = model::stats;
                 closer = model;
@@ -131,8 +138,11 @@ public final class BenchMain {
         double anonAfterLoad = statusMb("RssAnon:");
         double fileAfterLoad = statusMb("RssFile:");
 
-        // Warm-up, untimed: a short request of the same workload.
-        for (int i = 0; i < warmup; i++) scorer.score(warmupRequest, new double[1]);
+        // Warm-up, untimed: at least `warmup` requests, and for at least warmup_s seconds.
+        long warmStart = System.nanoTime();
+        for (int i = 0; i < warmup || (System.nanoTime() - warmStart) / 1e9 < warmupSeconds; i++) {
+            scorer.score(warmupRequests.get(i % warmupRequests.size()), new double[1]);
+        }
 
         AtomicInteger next = new AtomicInteger(0);
         ArrayNode repsOut = json.createArrayNode();
