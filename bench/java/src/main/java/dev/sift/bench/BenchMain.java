@@ -139,10 +139,26 @@ public final class BenchMain {
         double fileAfterLoad = statusMb("RssFile:");
 
         // Warm-up, untimed: at least `warmup` requests, and for at least warmup_s seconds.
+        // With as many clients as the measurement, so that the code is compiled as the timed requests will run it.
         long warmStart = System.nanoTime();
-        for (int i = 0; i < warmup || (System.nanoTime() - warmStart) / 1e9 < warmupSeconds; i++) {
-            scorer.score(warmupRequests.get(i % warmupRequests.size()), new double[1]);
+        AtomicInteger warmed = new AtomicInteger();
+        Thread[] warmers = new Thread[concurrency];
+        Throwable[] warmFailure = new Throwable[1];
+        for (int c = 0; c < concurrency; c++) {
+            warmers[c] = new Thread(() -> {
+                try {
+                    int i;
+                    while ((i = warmed.getAndIncrement()) < warmup || (System.nanoTime() - warmStart) / 1e9 < warmupSeconds) {
+                        scorer.score(warmupRequests.get(i % warmupRequests.size()), new double[1]);
+                    }
+                } catch (Throwable t) {
+                    warmFailure[0] = t;
+                }
+            });
+            warmers[c].start();
         }
+        for (Thread t : warmers) t.join();
+        if (warmFailure[0] != null) throw new RuntimeException(warmFailure[0]);
 
         AtomicInteger next = new AtomicInteger(0);
         ArrayNode repsOut = json.createArrayNode();
