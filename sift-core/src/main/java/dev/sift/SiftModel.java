@@ -77,7 +77,7 @@ public final class SiftModel implements AutoCloseable {
         OnnxEngine engine = null;
         Scheduler scheduler = null;
         try {
-            engine = spec.buildsGraph() ? OnnxEngine.open(build(spec, tokenizer, modelOptions.int8()), engineOptions)
+            engine = spec.buildsGraph() ? OnnxEngine.open(build(spec, tokenizer), engineOptions)
                     : OnnxEngine.open(spec.onnxFile(), engineOptions);
             scheduler = new Scheduler(engine, logitsBounded(spec, schedulerOptions), engineOptions.workers(), spec.padTokenId());
             Scorer scorer = Scorer.create(spec, tokenizer, engine, scheduler);
@@ -96,11 +96,11 @@ public final class SiftModel implements AutoCloseable {
      * The graph Sift builds from the folder's safetensors (an encoder's int8 under --int8): an LLM reranker's scores
      * only its answer rows.
      */
-    private static BuiltGraph build(ModelSpec spec, TextTokenizer tokenizer, boolean int8) {
+    private static BuiltGraph build(ModelSpec spec, TextTokenizer tokenizer) {
         return switch (spec.task()) {
             case LLM_RERANKER -> Architectures.buildReranker(spec.directory(), Scorer.rerankerHead(spec, tokenizer));
-            case EMBEDDING -> Architectures.build(spec.directory(), Head.HIDDEN_STATES, int8);
-            case CROSS_ENCODER, CLASSIFIER -> Architectures.build(spec.directory(), Head.LOGITS, int8);
+            case EMBEDDING -> Architectures.build(spec.directory(), Head.HIDDEN_STATES, spec.int8Built());
+            case CROSS_ENCODER, CLASSIFIER -> Architectures.build(spec.directory(), Head.LOGITS, spec.int8Built());
         };
     }
 

@@ -87,7 +87,7 @@ class Int8Test {
     private static void check(String name) {
         boolean bert = name.startsWith("bert-cross-encoder");
         try (SiftModel model = SiftModel.open(Fixtures.model(name), INT8_BUILT, EngineOptions.defaults())) {
-            assertThat(model.spec().buildsGraph()).isTrue();
+            assertThat(model.spec().int8Built()).isTrue();
             for (JsonNode c : Fixtures.golden(name).get("cases")) {
                 double[] scores = model.score(c.get("text_1").asText(), Fixtures.strings(c.get("text_2")));
                 JsonNode golden = c.get("scores");
@@ -117,7 +117,12 @@ class Int8Test {
         Path fp32Only = Fixtures.copy("bert-cross-encoder", Files.createTempDirectory(temp, "bert"));
         Files.delete(fp32Only.resolve("onnx/model_qint8_avx512_vnni.onnx"));
         Files.delete(fp32Only.resolve("onnx/model_quint8_avx2.onnx"));
-        assertThat(ModelLoader.load(fp32Only, INT8).buildsGraph()).isTrue();
+        ModelSpec built = ModelLoader.load(fp32Only, INT8);
+        assertThat(built.buildsGraph()).isTrue();
+        assertThat(built.int8Built()).isTrue();
+        assertThat(built.weightsDescription()).isEqualTo("int8 graph built from safetensors");
+        assertThat(ModelLoader.load(fp32Only, INT8_BUILT).int8Built()).isTrue();
+        assertThat(ModelLoader.load(fp32Only, ModelOptions.defaults().withWeights(WeightsFormat.SAFETENSORS)).int8Built()).isFalse();
         assertThat(ModelLoader.load(fp32Only, ModelOptions.defaults()).buildsGraph()).as("without --int8").isFalse();
         assertThatThrownBy(() -> ModelLoader.load(fp32Only, INT8.withWeights(WeightsFormat.ONNX)))
                 .isInstanceOf(ModelException.class).hasMessageContaining("no quantized ONNX graph");

@@ -95,7 +95,7 @@ public final class ModelLoader {
 
         return new ModelSpec(dir, architecture, modelType, task, maxLength, labels, activation,
                 st == null ? null : st.pooling(), st != null && st.normalize(), padTokenId, vocabSize, tokenizerFile, onnxFile,
-                llmReranker);
+                llmReranker, onnxFile == null && options.int8());
     }
 
     /**
