@@ -14,6 +14,7 @@ With --int8 (docs/int8.md), also:
 
     built-int8       the graph Sift builds with --int8: int8 linear layers (DynamicQuantizeMatMul, QAttention) on
                      weights it quantizes at load, signed and per output channel
+    built-int8-<set> the same with another set of fused operators
     export-<variant> the int8 graphs bench/gen_models.py quantized from onnx/model.onnx with quantize_dynamic:
                      onnx/model_quint8_avx2.onnx (uint8 weights) and onnx/model_qint8_avx512_vnni.onnx (int8)
 
@@ -127,6 +128,9 @@ def main() -> int:
                 variants["export-" + graph.removeprefix("model_").removesuffix(".onnx")] = dict(onnx_file="onnx/" + graph)
         for fusion_set in filter(None, args.fusion_sets.split(",")):
             variants["built-" + fusion_set] = dict(weights="safetensors", fusions=fusion_set.replace("+", ","))
+            if args.int8 and model not in LLMS:
+                variants["built-int8-" + fusion_set] = dict(weights="safetensors", int8=True,
+                                                            fusions=fusion_set.replace("+", ","))
         runs = {name: [] for name in variants}
         for rep in range(args.reps):
             for name, v in variants.items():

@@ -5,7 +5,8 @@ Scores every pair of the first --requests requests (100 documents each) with ONN
 Java runtime has; 2 intra-op threads, batches of 8 sorted by length, as Sift's scheduler forms them), through the
 graphs Sift builds (dumped with dev.sift.graph.GraphDump, float32 and int8) and the exported ones, applies the
 cross-encoder's sigmoid, and reports per int8 graph against its float32 reference: requests whose top-10 sets agree,
-mean Kendall tau and Spearman, max |score difference| (bench/run.py's fidelity()).
+mean Kendall tau and Spearman, max |score difference| (bench/run.py's fidelity()), and the mean overlap of the
+top-10 sets (documents in both, of 10).
 
     bench/.venv/bin/python bench/int8_agreement.py [--models minilm-l6-ce] [--requests 4]
 """
@@ -73,6 +74,12 @@ def scores(graph: Path, requests: list[dict]) -> dict[str, list[float]]:
     return out
 
 
+def top10_overlap(fp32: dict, int8: dict) -> float:
+    def top(v):
+        return set(sorted(range(len(v)), key=lambda i: -v[i])[:10])
+    return float(np.mean([len(top(fp32[k]) & top(int8[k])) / 10 for k in fp32]))
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--models", default="minilm-l6-ce")
@@ -92,8 +99,10 @@ def main() -> int:
             print(f"\n{model}: {len(requests)} requests x {len(requests[0]['ids'])} documents; fp32 built vs export:",
                   json.dumps(run.fidelity(fp32["export"], fp32["built"])))
             for name, (ref, graph) in pairs.items():
-                f = run.fidelity(fp32[ref], scores(graph, requests))
-                print(f"  {name:26s} vs fp32 {ref:6s}: same top-{f['top_k']} set {f['same_top10_set_fraction']:.2f},"
+                got = scores(graph, requests)
+                f = run.fidelity(fp32[ref], got)
+                print(f"  {name:26s} vs fp32 {ref:6s}: top-10 overlap {top10_overlap(fp32[ref], got):.2f},"
+                      f" same top-{f['top_k']} set {f['same_top10_set_fraction']:.2f},"
                       f" Kendall tau {f['kendall_tau_mean']:.3f}, Spearman {f['spearman_mean']:.3f},"
                       f" max |diff| {f['max_abs_score_diff']:.4f} (fp32 score range {f['fp32_score_range_mean']:.4f})")
     return 0
