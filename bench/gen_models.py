@@ -11,8 +11,8 @@
 
 Each folder is saved through sentence-transformers' CrossEncoder (full Hugging Face layout), then exported to
 onnx/model.onnx (torch.onnx.export, dynamo=False, opset 17) and onnx/model_qint8_avx512_vnni.onnx and
-onnx/model_quint8_avx2.onnx (dynamic int8 quantization,
-QInt8 weights, per-channel, as sentence-transformers' export_dynamic_quantized_onnx_model does).
+onnx/model_quint8_avx2.onnx (dynamic int8 quantization as sentence-transformers' export_dynamic_quantized_onnx_model
+does: QInt8 weights per channel for the first, QUInt8 weights per tensor with reduce_range for the second).
 
     bench/.venv/bin/python bench/gen_models.py [--models minilm-l6-ce,xlmr-base-ce] [--maven mvn]
 """

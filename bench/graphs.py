@@ -10,6 +10,14 @@ on the same MS MARCO-like requests (one query, 100 documents of 20-250 tokens) w
     built            the graph Sift builds from model.safetensors, with its default fusions
     built-<set>      the same with another set of ONNX Runtime fused operators (-Dsift.graph.fusions=...)
 
+With --int8 (docs/int8.md), also:
+
+    built-int8       the graph Sift builds with --int8: int8 linear layers (DynamicQuantizeMatMul, QAttention) on
+                     weights it quantizes at load, signed and per output channel
+    built-int8-<set> the same with another set of fused operators
+    export-<variant> the int8 graphs bench/gen_models.py quantized from onnx/model.onnx with quantize_dynamic:
+                     onnx/model_quint8_avx2.onnx (uint8 weights) and onnx/model_qint8_avx512_vnni.onnx (int8)
+
 For the LLM reranker qwen3-reranker-0.6b-sized (bench/gen_llm.py: Qwen3-Reranker-0.6B's shapes, bfloat16
 safetensors) the variants are:
 
@@ -84,6 +92,7 @@ def main() -> int:
     ap.add_argument("--fusion-sets", default=DEFAULT_FUSION_SETS,
                     help="comma-separated sets of fused operators for built-<set> variants, '+' within a set")
     ap.add_argument("--no-optimum", action="store_true")
+    ap.add_argument("--int8", action="store_true", help="add the int8 variants: built-int8 and the quantized exports")
     ap.add_argument("--out", default=str(run.RESULTS / "graphs.json"))
     ap.add_argument("--docs", default=str(run.DOCS / "benchmarks.md"), help="report to rewrite ('' to skip)")
     args = ap.parse_args()
@@ -113,15 +122,22 @@ def main() -> int:
                 variants["export-optimum"] = dict(onnx_file=str(graph.relative_to(model_dir)))
         workload = run.make_workloads(model, ["msmarco"], args.documents)["msmarco"]
         variants["built"] = dict(weights="safetensors")
+        if args.int8 and model not in LLMS:
+            variants["built-int8"] = dict(weights="safetensors", int8=True)
+            for graph in ("model_quint8_avx2.onnx", "model_qint8_avx512_vnni.onnx"):
+                variants["export-" + graph.removeprefix("model_").removesuffix(".onnx")] = dict(onnx_file="onnx/" + graph)
         for fusion_set in filter(None, args.fusion_sets.split(",")):
             variants["built-" + fusion_set] = dict(weights="safetensors", fusions=fusion_set.replace("+", ","))
+            if args.int8 and model not in LLMS:
+                variants["built-int8-" + fusion_set] = dict(weights="safetensors", int8=True,
+                                                            fusions=fusion_set.replace("+", ","))
         runs = {name: [] for name in variants}
         for rep in range(args.reps):
             for name, v in variants.items():
                 run.wait_quiet(20.0)
                 job = dict(system="sift-api", model_dir=str(model_dir), workload=str(workload), concurrency=1,
                            reps=1, requests_per_rep=args.requests, warmup=1,
-                           **{k: v[k] for k in ("onnx_file", "weights") if k in v})
+                           **{k: v[k] for k in ("onnx_file", "weights", "int8") if k in v})
                 jvm = [] if "fusions" not in v else [f"-Dsift.graph.fusions={v['fusions']}"]
                 cmd = [str(jdk / "bin" / "java"), "--enable-native-access=ALL-UNNAMED", "-Xmx4g", *jvm, "-cp", java_cp,
                        "dev.sift.bench.BenchMain"]

@@ -137,12 +137,15 @@ public final class SiftModel implements AutoCloseable {
         }
     }
 
-    /** The graph Sift builds from the folder's safetensors: an LLM reranker's scores only its answer rows. */
+    /**
+     * The graph Sift builds from the folder's safetensors (an encoder's int8 under --int8): an LLM reranker's scores
+     * only its answer rows.
+     */
     private static BuiltGraph build(ModelSpec spec, TextTokenizer tokenizer) {
         return switch (spec.task()) {
             case LLM_RERANKER -> Architectures.buildReranker(spec.directory(), Scorer.rerankerHead(spec, tokenizer));
-            case EMBEDDING -> Architectures.build(spec.directory(), Head.HIDDEN_STATES);
-            case CROSS_ENCODER, CLASSIFIER -> Architectures.build(spec.directory(), Head.LOGITS);
+            case EMBEDDING -> Architectures.build(spec.directory(), Head.HIDDEN_STATES, spec.int8Built());
+            case CROSS_ENCODER, CLASSIFIER -> Architectures.build(spec.directory(), Head.LOGITS, spec.int8Built());
         };
     }
 

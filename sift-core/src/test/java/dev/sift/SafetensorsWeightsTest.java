@@ -50,8 +50,8 @@ class SafetensorsWeightsTest {
         assertThatThrownBy(() -> ModelLoader.load(safetensorsOnly, ModelOptions.defaults().withWeights(WeightsFormat.ONNX)))
                 .isInstanceOf(ModelException.class).hasMessageContaining("no ONNX graph")
                 .hasMessageContaining("--weights safetensors");
-        assertThatThrownBy(() -> new ModelOptions(null, null, true, null, WeightsFormat.SAFETENSORS))
-                .hasMessageContaining("--int8");
+        assertThatThrownBy(() -> new ModelOptions(null, "onnx/model.onnx", false, null, WeightsFormat.SAFETENSORS))
+                .hasMessageContaining("--onnx-file");
     }
 
     /** An encoder, and a decoder with an untied LM head (as the sharded Qwen3-Reranker-4B/8B checkpoints have). */

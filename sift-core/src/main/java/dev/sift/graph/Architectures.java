@@ -60,7 +60,15 @@ public final class Architectures {
      * @throws ModelException for an unknown architecture, a missing or misshapen tensor, or a bad field
      */
     public static BuiltGraph build(Path directory, Head head) {
-        return build(directory, BY_MODEL_TYPE, "graph", (architecture, c, g) -> architecture.build(c, g, head));
+        return build(directory, head, false);
+    }
+
+    /**
+     * The same, with int8 linear layers when {@code int8} ({@link GraphBuilder#int8()}): encoders only, which is
+     * what docs/int8.md measured (a decoder reranker's scores moved too far on the fixtures).
+     */
+    public static BuiltGraph build(Path directory, Head head, boolean int8) {
+        return build(directory, BY_MODEL_TYPE, "graph", int8, (architecture, c, g) -> architecture.build(c, g, head));
     }
 
     /**
@@ -70,7 +78,7 @@ public final class Architectures {
      * @throws ModelException for an unknown decoder architecture, a missing or misshapen tensor, or a bad field
      */
     public static BuiltGraph buildReranker(Path directory, RerankerHead head) {
-        return build(directory, DECODERS_BY_MODEL_TYPE, "reranker graph",
+        return build(directory, DECODERS_BY_MODEL_TYPE, "reranker graph", false,
                 (architecture, c, g) -> architecture.build(c, g, head));
     }
 
@@ -79,16 +87,17 @@ public final class Architectures {
         void write(A architecture, ModelConfig config, GraphBuilder g);
     }
 
-    private static <A> BuiltGraph build(Path directory, Map<String, Supplier<A>> registry, String what, Writer<A> writer) {
+    private static <A> BuiltGraph build(Path directory, Map<String, Supplier<A>> registry, String what, boolean int8,
+                                      Writer<A> writer) {
         Path configFile = directory.resolve("config.json");
         JsonNode config = readConfig(configFile);
         String modelType = config.path("model_type").asText("");
         Supplier<A> architecture = registry.get(modelType);
         if (architecture == null) throw unknown(modelType, configFile, registry);
         Checkpoint checkpoint = Checkpoint.open(directory);
-        GraphBuilder g = new GraphBuilder(checkpoint, Fusion.configured());
+        GraphBuilder g = new GraphBuilder(checkpoint, Fusion.configured(), int8);
         writer.write(architecture.get(), new ModelConfig(config, configFile), g);
-        return g.build(modelType + " " + what + " built from " + checkpoint.describe());
+        return g.build(modelType + (int8 ? " int8 " : " ") + what + " built from " + checkpoint.describe());
     }
 
     private static JsonNode readConfig(Path configFile) {

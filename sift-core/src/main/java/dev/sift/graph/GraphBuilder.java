@@ -28,7 +28,8 @@ import java.util.Set;
  * Writes an ONNX graph one operator at a time. Values are named by strings; each method returns the name of the
  * value it made. Checkpoint tensors become external initializers: the graph only declares them, and ONNX Runtime
  * is handed their memory-mapped bytes ({@link BuiltGraph}). Half-precision weights are cast to float32 inside the
- * graph, a cast that ONNX Runtime folds once at load, so every kernel computes in float32.
+ * graph, a cast that ONNX Runtime folds once at load, so every kernel computes in float32. An int8 builder
+ * ({@link #int8()}) also has linear layers' weights quantized at load ({@link #int8Weight}), kept inside the graph.
  */
 public final class GraphBuilder {
 
@@ -39,6 +40,7 @@ public final class GraphBuilder {
 
     private final Checkpoint checkpoint;
     private final Set<Fusion> fusions;
+    private final boolean int8;
     private final GraphProto.Builder graph = GraphProto.newBuilder().setName("sift");
     private final List<TensorData> external = new ArrayList<>();
     /** The checkpoint's tensors declared as initializers, by name. */
@@ -46,11 +48,23 @@ public final class GraphBuilder {
     /** Each weight's float32 value: the initializer itself, or its Cast. */
     private final Map<String, String> weights = new HashMap<>();
     private final Map<String, String> constants = new HashMap<>();
+    private final Map<String, Int8Weight> int8Weights = new HashMap<>();
     private int counter;
 
     public GraphBuilder(Checkpoint checkpoint, Set<Fusion> fusions) {
+        this(checkpoint, fusions, false);
+    }
+
+    /** @param int8 whether linear layers run ONNX Runtime's int8 kernels on weights quantized at load */
+    public GraphBuilder(Checkpoint checkpoint, Set<Fusion> fusions, boolean int8) {
         this.checkpoint = checkpoint;
         this.fusions = Set.copyOf(fusions);
+        this.int8 = int8;
+    }
+
+    /** Whether linear layers are to be emitted as int8 operators on {@link #int8Weight}s. */
+    public boolean int8() {
+        return int8;
     }
 
     /** Whether the fused operator may be emitted. */
@@ -118,11 +132,7 @@ public final class GraphBuilder {
     private TensorData initializer(String name, long... shape) {
         TensorData known = initializers.get(name);
         if (known != null) return known;
-        TensorData t = checkpoint.tensor(name);
-        if (!Arrays.equals(t.shape(), shape)) {
-            throw new ModelException("tensor " + name + " in " + checkpoint.directory() + " has shape "
-                    + Arrays.toString(t.shape()) + " but config.json implies " + Arrays.toString(shape));
-        }
+        TensorData t = tensor(name, shape);
         external.add(t);
         TensorProto.Builder proto = TensorProto.newBuilder().setName(name).setDataType(dataType(t.dtype()).getNumber())
                 // The tensor's place in its safetensors file, so the graph is valid ONNX beside the checkpoint (see
@@ -135,6 +145,38 @@ public final class GraphBuilder {
         graph.addInitializer(proto);
         initializers.put(name, t);
         return t;
+    }
+
+    /** The checkpoint's tensor {@code name}, refused unless it has {@code shape}. */
+    private TensorData tensor(String name, long... shape) {
+        TensorData t = checkpoint.tensor(name);
+        if (!Arrays.equals(t.shape(), shape)) {
+            throw new ModelException("tensor " + name + " in " + checkpoint.directory() + " has shape "
+                    + Arrays.toString(t.shape()) + " but config.json implies " + Arrays.toString(shape));
+        }
+        return t;
+    }
+
+    /**
+     * A linear layer's weight quantized to int8 as ONNX Runtime's integer GEMMs take it.
+     *
+     * @param values the int8 [in, out] initializer (the transposed layout of MatMul's B)
+     * @param scales the float32 [out] initializer of per-output-channel scales; zero points are 0
+     */
+    public record Int8Weight(String values, String scales) {}
+
+    /**
+     * The checkpoint's linear weight {@code name} ([out, in], any float dtype) quantized by {@link Int8Weights} when
+     * the graph is built, once; its int8 values and scales are stored inside the graph, not mapped from the file.
+     */
+    public Int8Weight int8Weight(String name, long out, long in) {
+        Int8Weight known = int8Weights.get(name);
+        if (known != null) return known;
+        Int8Weights.Quantized q = Int8Weights.quantize(tensor(name, out, in), Int8Weights.levels());
+        Int8Weight w = new Int8Weight(inline(name + ".int8", DataType.INT8, q.values(), in, out),
+                inline(name + ".scale", DataType.FLOAT, littleEndian(q.scales()), out));
+        int8Weights.put(name, w);
+        return w;
     }
 
     private static StringStringEntryProto entry(String key, String value) {
@@ -193,13 +235,22 @@ public final class GraphBuilder {
 
     /** A float constant computed by Sift (rotary tables, say), stored inside the graph. */
     public String floats(float[] values, long... shape) {
-        ByteBuffer bytes = ByteBuffer.allocate(values.length * 4).order(ByteOrder.LITTLE_ENDIAN);
-        bytes.asFloatBuffer().put(values);
-        TensorProto.Builder t = TensorProto.newBuilder().setName(fresh("table")).setDataType(DataType.FLOAT_VALUE)
-                .setRawData(ByteString.copyFrom(bytes));
+        return inline("table", DataType.FLOAT, littleEndian(values), shape);
+    }
+
+    /** An initializer stored inside the graph: {@code raw}, the little-endian bytes of a {@code type} tensor. */
+    private String inline(String prefix, DataType type, byte[] raw, long... shape) {
+        TensorProto.Builder t = TensorProto.newBuilder().setName(fresh(prefix)).setDataType(type.getNumber())
+                .setRawData(ByteString.copyFrom(raw));
         for (long d : shape) t.addDims(d);
         graph.addInitializer(t);
         return t.getName();
+    }
+
+    private static byte[] littleEndian(float[] values) {
+        ByteBuffer bytes = ByteBuffer.allocate(values.length * 4).order(ByteOrder.LITTLE_ENDIAN);
+        bytes.asFloatBuffer().put(values);
+        return bytes.array();
     }
 
     // ---- operators ----

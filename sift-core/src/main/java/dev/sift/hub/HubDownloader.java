@@ -93,6 +93,10 @@ public final class HubDownloader {
         return repo.resolve("snapshots").resolve(commit);
     }
 
+    private static boolean isInt8Graph(String file) {
+        return file.endsWith(".onnx") && (file.contains("int8") || file.contains("quantized"));
+    }
+
     /**
      * The files Sift reads: configurations, the tokenizer, and either one ONNX graph with its external data or the
      * safetensors checkpoint (one file, or the index and its shards).
@@ -102,9 +106,11 @@ public final class HubDownloader {
         for (String f : files) {
             if (CONFIG_FILES.contains(f) || MODULE_CONFIG.matcher(f).matches()) needed.add(f);
         }
-        boolean graphNamed = onnxFile != null || int8;
+        // --int8 without a shipped int8 graph: the checkpoint, of which Sift builds an encoder's int8 graph.
+        boolean int8Shipped = int8 && files.stream().anyMatch(HubDownloader::isInt8Graph);
+        boolean graphNamed = onnxFile != null || int8Shipped;
         boolean hasGraph = ModelLoader.DEFAULT_GRAPHS.stream().anyMatch(files::contains);
-        if (weights == WeightsFormat.SAFETENSORS || (weights == WeightsFormat.AUTO && !graphNamed && !hasGraph)) {
+        if (weights == WeightsFormat.SAFETENSORS || (weights == WeightsFormat.AUTO && !graphNamed && (!hasGraph || int8))) {
             List<String> checkpoint = files.stream().filter(f -> f.equals(Checkpoint.SINGLE_FILE)
                     || f.equals(Checkpoint.INDEX_FILE) || SHARD.matcher(f).matches()).sorted().toList();
             if (!checkpoint.isEmpty()) {
@@ -140,8 +146,7 @@ public final class HubDownloader {
             }
         }
         if (graph == null && int8) {
-            graph = files.stream().filter(f -> f.endsWith(".onnx") && (f.contains("int8") || f.contains("quantized")))
-                    .sorted().findFirst().orElse(null);
+            graph = files.stream().filter(HubDownloader::isInt8Graph).sorted().findFirst().orElse(null);
         }
         if (graph == null) {
             List<String> onnx = files.stream().filter(f -> f.endsWith(".onnx")).sorted().toList();

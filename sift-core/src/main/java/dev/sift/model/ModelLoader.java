@@ -95,7 +95,7 @@ public final class ModelLoader {
 
         return new ModelSpec(dir, architecture, modelType, task, maxLength, labels, activation,
                 st == null ? null : st.pooling(), st != null && st.normalize(), padTokenId, vocabSize, tokenizerFile, onnxFile,
-                llmReranker);
+                llmReranker, onnxFile == null && options.int8());
     }
 
     /**
@@ -217,15 +217,19 @@ public final class ModelLoader {
 
     /**
      * ONNX or safetensors: what the user chose, else (auto) the folder's ONNX graph when it has one, as its
-     * authors exported it and as earlier Sift versions served it, else its safetensors checkpoint.
+     * authors exported it and as earlier Sift versions served it, else its safetensors checkpoint. Under --int8,
+     * auto runs the folder's int8 ONNX graph when it ships one, else the int8 graph Sift builds from an encoder's
+     * checkpoint (docs/int8.md).
      */
     private static WeightsFormat weightsFormat(Path dir, String modelType, ModelOptions options) {
         WeightsFormat chosen = options.weights();
         if (chosen == WeightsFormat.AUTO) {
-            boolean graphNamed = options.int8() || options.onnxFile() != null;
+            boolean int8Built = options.int8() && !QuantizedGraphs.present(dir) && Checkpoint.present(dir)
+                    && Architectures.supports(modelType) && !Architectures.isDecoder(modelType);
+            boolean graphNamed = (options.int8() && !int8Built) || options.onnxFile() != null;
             // A graph whose link lost its blob is a broken download, not a folder without a graph.
             DEFAULT_GRAPHS.forEach(g -> refuseUnusable(dir.resolve(g)));
-            if (graphNamed || DEFAULT_GRAPHS.stream().anyMatch(g -> Files.isRegularFile(dir.resolve(g)))) {
+            if (graphNamed || !int8Built && DEFAULT_GRAPHS.stream().anyMatch(g -> Files.isRegularFile(dir.resolve(g)))) {
                 return WeightsFormat.ONNX;
             }
             if (!Checkpoint.present(dir)) {
@@ -236,6 +240,10 @@ public final class ModelLoader {
         }
         if (chosen == WeightsFormat.SAFETENSORS) {
             if (!Architectures.supports(modelType)) throw Architectures.unsupported(modelType, dir.resolve("config.json"));
+            if (options.int8() && Architectures.isDecoder(modelType)) {
+                throw new ModelException("--int8 builds int8 graphs of encoders; " + modelType + " in " + dir
+                        + " is a decoder: serve its float32 graph, or a quantized ONNX export with --weights onnx --int8");
+            }
             if (!Checkpoint.present(dir)) throw Checkpoint.absent(dir);
         }
         return chosen;

@@ -6,8 +6,9 @@ package dev.sift.model;
  * @param maxModelLen a cap on tokens per input, or null for the model's own limit
  * @param onnxFile    the ONNX graph to run, relative to the model folder, or null for {@code onnx/model.onnx} or
  *                    {@code model.onnx}
- * @param int8        run the folder's dynamically quantized int8 graph, the variant that suits this CPU
- *                    ({@link QuantizedGraphs}); not together with {@code onnxFile}
+ * @param int8        run int8: the graph built from safetensors with int8 linear layers, or the folder's
+ *                    dynamically quantized ONNX graph, the variant that suits this CPU ({@link QuantizedGraphs});
+ *                    not together with {@code onnxFile}
  * @param llmReranker the {@link LlmReranker} family of a causal language model, or null to tell it from the
  *                    model's name
  * @param weights     which weights to run when the folder has both an ONNX graph and a safetensors checkpoint
@@ -33,9 +34,9 @@ public record ModelOptions(Integer maxModelLen, String onnxFile, boolean int8, L
 
     public ModelOptions {
         if (weights == null) weights = WeightsFormat.AUTO;
-        if (weights == WeightsFormat.SAFETENSORS && (int8 || onnxFile != null)) {
+        if (weights == WeightsFormat.SAFETENSORS && onnxFile != null) {
             throw new IllegalArgumentException("--weights safetensors builds the graph from the checkpoint; "
-                    + (int8 ? "--int8" : "--onnx-file") + " chooses an ONNX graph: use one or the other");
+                    + "--onnx-file chooses an ONNX graph: use one or the other");
         }
         if (maxModelLen != null && maxModelLen < 1) {
             throw new IllegalArgumentException("max model length must be positive, got " + maxModelLen);

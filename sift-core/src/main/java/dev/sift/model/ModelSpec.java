@@ -21,6 +21,7 @@ import java.util.List;
  * @param onnxFile       the ONNX graph, or null when Sift builds the graph from the safetensors checkpoint
  * @param llmReranker    the prompt and score rule of an LLM reranker; null unless the task is
  *                       {@link ModelTask#LLM_RERANKER}
+ * @param int8Built      whether the graph Sift builds has int8 linear layers (--int8 without a shipped int8 graph)
  */
 public record ModelSpec(
         Path directory,
@@ -36,7 +37,8 @@ public record ModelSpec(
         int vocabSize,
         Path tokenizerFile,
         Path onnxFile,
-        LlmReranker llmReranker) {
+        LlmReranker llmReranker,
+        boolean int8Built) {
 
     public ModelSpec {
         labels = List.copyOf(labels);
@@ -49,7 +51,8 @@ public record ModelSpec(
 
     /** The weights that run, relative to the folder, for logs. */
     public String weightsDescription() {
-        return onnxFile == null ? "graph built from safetensors" : directory.relativize(onnxFile).toString();
+        if (onnxFile != null) return directory.relativize(onnxFile).toString();
+        return int8Built ? "int8 graph built from safetensors" : "graph built from safetensors";
     }
 
     /**

@@ -172,6 +172,18 @@ class HubDownloaderTest {
                         "model-00002-of-00002.safetensors", "model.safetensors.index.json");
     }
 
+    /** --int8 fetches a shipped int8 graph, else the checkpoint Sift builds an int8 graph of. */
+    @Test
+    void int8FetchesTheShippedInt8GraphElseTheCheckpoint() {
+        HubReference ref = new HubReference("o/n", "main");
+        assertThat(HubDownloader.needed(ref, List.of("config.json", "onnx/model.onnx", "onnx/model_qint8_avx512_vnni.onnx",
+                "model.safetensors"), null, true, WeightsFormat.AUTO)).containsExactly("config.json", "onnx/model_qint8_avx512_vnni.onnx");
+        assertThat(HubDownloader.needed(ref, List.of("config.json", "onnx/model.onnx", "model.safetensors"), null, true,
+                WeightsFormat.AUTO)).containsExactly("config.json", "model.safetensors");
+        assertThatThrownBy(() -> HubDownloader.needed(ref, List.of("config.json", "onnx/model.onnx"), null, true, WeightsFormat.AUTO))
+                .isInstanceOf(HubException.class).hasMessageContaining("has no int8 ONNX graph");
+    }
+
     @Test
     void aCorruptedDownloadLeavesNothingBehindAndTheNextStartSucceeds() throws IOException {
         hub.corruptStorage = true;

@@ -91,8 +91,11 @@ public final class BenchMain {
                 // weights "safetensors": the graph Sift builds from model.safetensors (bench/graphs.py); else onnx_file.
                 WeightsFormat weights = WeightsFormat.parse(job.path("weights").asText("onnx"));
                 config.put("weights", weights.name().toLowerCase(java.util.Locale.ROOT));
+                // int8 with safetensors: the int8 graph Sift builds (--int8 --weights safetensors).
+                boolean int8 = job.path("int8").asBoolean(false);
+                config.put("int8", int8);
                 ModelOptions options = weights == WeightsFormat.SAFETENSORS
-                        ? ModelOptions.defaults().withWeights(weights)
+                        ? new ModelOptions(null, null, int8).withWeights(weights)
                         : new ModelOptions(null, onnxFile, false).withWeights(WeightsFormat.ONNX);
                 // The result cache is off, as for `sift serve --cache-size 0`: the workloads repeat requests across
                 // repetitions, and the harness measures inference (the cache has a workload of its own).

@@ -42,18 +42,31 @@ public final class Attention {
      * Self-attention of BERT-style layers as ONNX Runtime's fused Attention operator: the q, k and v projections at
      * {@code prefixes} packed into one [hidden, 3·hidden] GEMM (the packing is folded at load), the int32 mask
      * ({@link #maskIndex}) applied inside. Returns the [batch, sequence, hidden] context, before the output
-     * projection.
+     * projection. An int8 graph runs it as QAttention: x quantized to uint8 once (DynamicQuantizeLinear), the packed
+     * weight int8 per output channel; the attention itself stays float32.
      */
     public static String fused(GraphBuilder g, String x, String maskIndex, List<String> prefixes, long hidden, long heads) {
         String[] w = new String[3];
+        String[] scales = new String[3];
         String[] b = new String[3];
         for (int i = 0; i < 3; i++) {
-            w[i] = g.weightT(prefixes.get(i) + ".weight", hidden, hidden);
+            String weight = prefixes.get(i) + ".weight";
+            if (g.int8()) {
+                GraphBuilder.Int8Weight q = g.int8Weight(weight, hidden, hidden);
+                w[i] = q.values();
+                scales[i] = q.scales();
+            } else {
+                w[i] = g.weightT(weight, hidden, hidden);
+            }
             b[i] = g.weight(prefixes.get(i) + ".bias", hidden);
         }
         String weights = g.op("Concat", List.of(Attr.i("axis", 1)), w);
         String bias = g.op("Concat", List.of(Attr.i("axis", 0)), b);
-        return g.contrib("Attention", List.of(Attr.i("num_heads", heads)), x, weights, bias, maskIndex);
+        List<Attr> attrs = List.of(Attr.i("num_heads", heads));
+        if (!g.int8()) return g.contrib("Attention", attrs, x, weights, bias, maskIndex);
+        String[] q = g.ops("DynamicQuantizeLinear", 3, List.of(), x); // uint8 values, scale, zero point
+        return g.contrib("QAttention", attrs, q[0], weights, bias, q[1], g.op("Concat", List.of(Attr.i("axis", 0)), scales),
+                maskIndex, q[2]);
     }
 
     /** The attention mask as the fused operator takes it: int32 [batch, sequence], 1 for tokens, 0 for padding. */

@@ -83,8 +83,10 @@ public final class ServeCommand implements Callable<Integer> {
     String onnxFile;
 
     @Option(names = "--int8",
-            description = "Run the folder's int8 (dynamically quantized) graph, the variant made for this CPU:"
-                    + " onnx/model_qint8_avx512_vnni.onnx, model_qint8_avx512.onnx or model_quint8_avx2.onnx.")
+            description = "Run int8: the folder's dynamically quantized ONNX graph when it ships one (signed variants"
+                    + " first: onnx/model_qint8_avx512_vnni.onnx, model_qint8_avx512.onnx, then model_quint8_avx2.onnx),"
+                    + " else, for an encoder, the graph Sift builds from its safetensors with int8 linear layers"
+                    + " (--weights safetensors --int8 always builds it). See docs/int8.md.")
     boolean int8;
 
     @Option(names = "--weights", paramLabel = "onnx|safetensors|auto", defaultValue = "auto",

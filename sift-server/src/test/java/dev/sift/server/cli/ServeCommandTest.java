@@ -61,7 +61,7 @@ class ServeCommandTest {
     void weightsFlagChoicesAreChecked() throws IOException {
         String bert = Fixtures.model("bert-cross-encoder").toString();
         assertRefused(bert, "--weights pt: choose onnx, safetensors or auto", "--weights", "pt");
-        assertRefused(bert, "--int8 chooses an ONNX graph", "--weights", "safetensors", "--int8");
+        assertRefused(bert, "--onnx-file chooses an ONNX graph", "--weights", "safetensors", "--onnx-file", "onnx/model.onnx");
         Path safetensorsOnly = Fixtures.copy("bert-cross-encoder", temp.resolve("st"));
         try (var onnx = Files.list(safetensorsOnly.resolve("onnx"))) {
             for (Path p : onnx.toList()) Files.delete(p);
