@@ -4,7 +4,8 @@
 Start it with bench/run (which prepares bench/.venv first):
 
     bench/run --quick          minilm only (+ int8), msmarco at concurrency 1 and 4, single at 16
-    bench/run                  both models, every workload and concurrency (hours on 2 cores: see bench/README.md)
+    bench/run                  three models with 100-document requests, the cache, batch settings (about 50 minutes
+                               on 2 cores: see bench/README.md)
 
 Writes bench/results/latest.json, docs/benchmarks.md and docs/img/*.png. See bench/README.md for what is measured.
 """
