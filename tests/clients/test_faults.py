@@ -217,6 +217,9 @@ def test_a_silent_connection_is_closed_at_the_idle_timeout_but_a_long_inference_
         opened = time.monotonic()
         # A request that waits for inference far longer than the idle timeout, sending and receiving nothing meanwhile.
         busy = raw_post(server.port, "/rerank", {"query": QUERY, "documents": long_documents("busy", 150)})
+        # Queued behind the busy request's inputs: sent once those are in the queue (tokenizing 150 documents takes
+        # longer than 30, so sent at once the waiting request would be tokenized and queued first).
+        wait_for(lambda: metrics(server).get("sift_queue_tokens", 0) > 0, 30, "the busy request is queued")
         waiting = raw_post(server.port, "/rerank", {"query": QUERY, "documents": long_documents("waiting", 30)})
         wait_for(lambda: closed_by_peer(silent), 15, "the silent connection is closed")
         silent_closed = time.monotonic() - opened

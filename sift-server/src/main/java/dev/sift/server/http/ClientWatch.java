@@ -24,8 +24,8 @@ import org.slf4j.LoggerFactory;
  * <p>Jetty learns of an HTTP/1.1 client's close only when it next reads or writes the connection, which it does
  * not while a handler runs. The kernel knows at once: after the client's FIN the server side of the connection
  * moves to CLOSE_WAIT, and after a reset it leaves the kernel's table altogether. On Linux one daemon thread reads
- * {@code /proc/net/tcp} and {@code /proc/net/tcp6} every 100 ms while a request has been served for a quarter of a
- * second or more, which consumes
+ * {@code /proc/net/tcp} and {@code /proc/net/tcp6} every 100 ms while any request is being served (a scan costs the
+ * kernel a walk of its socket hash, about 3 ms of CPU on a 24 GiB machine), which consumes
  * nothing from the sockets: a watched connection found in CLOSE_WAIT or CLOSE, or missing from the tables after it
  * was once seen there (so that an address this class cannot spell never counts as gone), has lost its client.
  * Elsewhere the watch does nothing and a gone client's request is computed as before.
@@ -37,7 +37,6 @@ public final class ClientWatch implements AutoCloseable {
     /** One request's watch; {@code seen} once a scan found its connection open. */
     private static final class Watch {
         final Thread handler;
-        final long since = System.nanoTime();
         volatile boolean seen;
 
         Watch(Thread handler) {
@@ -45,13 +44,6 @@ public final class ClientWatch implements AutoCloseable {
         }
     }
 
-    /**
-     * Scans start once a watched request has run this long. Reading the tables costs the kernel a walk of its whole
-     * socket hash (about 3 ms of CPU on a 24 GiB machine, whatever the number of sockets), which at ten scans a
-     * second was 0.5 ms of CPU per request for single-pair requests; a request that is over within a quarter of a
-     * second has little work left to drop when its client hangs up.
-     */
-    private static final long MIN_AGE_NANOS = 250_000_000L;
 
     /** Watched connections by their addresses as the kernel's table writes them: "LOCAL REMOTE". */
     private final Map<String, Watch> watched = new ConcurrentHashMap<>();
@@ -105,13 +97,8 @@ public final class ClientWatch implements AutoCloseable {
             } catch (InterruptedException e) {
                 return;
             }
-            if (anyOlderThan(System.nanoTime() - MIN_AGE_NANOS)) scan();
+            if (!watched.isEmpty()) scan();
         }
-    }
-
-    private boolean anyOlderThan(long nanos) {
-        for (Watch watch : watched.values()) if (watch.since - nanos <= 0) return true;
-        return false;
     }
 
     /** One look at the kernel's tables: interrupts the handlers whose client has gone. */
