@@ -131,7 +131,7 @@ public final class SiftModel implements AutoCloseable {
             return options.withMaxBatchTokens(choice.maxBatchTokens());
         } catch (RuntimeException e) {
             // The warm-up that follows runs a real input and names what is wrong with the model, if anything is.
-            int rule = Math.min(cap, BatchBudget.TOKENS_PER_THREAD * engineOptions.intraOpThreads());
+            int rule = BatchBudget.rule(cap, engineOptions.intraOpThreads());
             LOG.warn("batch budget: could not be measured ({}); {} tokens per batch", e.getMessage(), rule);
             return options.withMaxBatchTokens(rule);
         }

@@ -97,10 +97,13 @@ public final class BatchBudget {
             long elapsed = System.nanoTime() - start;
             if (falling || elapsed + 2 * fastest * RUNS > TIME_LIMIT_NANOS) break;
         }
-        if (measured.size() < 2) {
-            return new Choice(Math.min(cap, TOKENS_PER_THREAD * Math.max(1, intraOpThreads)), List.of());
-        }
+        if (measured.size() < 2) return new Choice(rule(cap, intraOpThreads), List.of());
         return new Choice(choose(measured), List.copyOf(measured));
+    }
+
+    /** The fallback when the engine cannot be timed: {@link #TOKENS_PER_THREAD} per intra-op thread, within the cap. */
+    public static int rule(int cap, int intraOpThreads) {
+        return Math.min(cap, TOKENS_PER_THREAD * Math.max(1, intraOpThreads));
     }
 
     /** The smallest budget within {@link #TOLERANCE} of the best throughput measured. */
