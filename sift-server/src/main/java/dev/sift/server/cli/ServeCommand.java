@@ -19,6 +19,7 @@ import dev.sift.server.http.ConnectionTimeouts;
 import dev.sift.server.http.DrainOutcome;
 import dev.sift.server.http.Limits;
 import dev.sift.server.http.ServedModel;
+import dev.sift.server.http.ServedModels;
 import dev.sift.server.http.ServerOptions;
 import dev.sift.server.http.SiftServer;
 import dev.sift.server.http.TlsFiles;
@@ -26,12 +27,15 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Locale;
+import java.util.Set;
 import java.util.concurrent.Callable;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
@@ -42,10 +46,20 @@ import picocli.CommandLine.Parameters;
 public final class ServeCommand implements Callable<Integer> {
     private static final Logger LOG = LoggerFactory.getLogger(ServeCommand.class);
 
-    @Parameters(index = "0", arity = "0..1", paramLabel = "MODEL",
+    @Parameters(arity = "0..*", paramLabel = "MODEL",
             description = "A model folder in Hugging Face layout, or a Hugging Face Hub id (org/name, org/name@revision,"
-                    + " hf://org/name:revision) fetched into the Hugging Face cache. Default: the bundled " + BundledModel.ID + ".")
-    String model;
+                    + " hf://org/name:revision) fetched into the Hugging Face cache; several serve several models, a"
+                    + " request naming one in its 'model' field (the first when it names none). Default: the bundled "
+                    + BundledModel.ID + ".")
+    List<String> models = new ArrayList<>();
+
+    @Option(names = "--config", paramLabel = "FILE",
+            description = "Models to serve, each with its own names and per-model options, in YAML or JSON (see"
+                    + " docs/configuration.md); served after any MODEL given.")
+    Path config;
+
+    @CommandLine.Spec
+    CommandLine.Model.CommandSpec spec;
 
     @Option(names = {"--model", "--model-dir"}, paramLabel = "MODEL",
             description = "The model, instead of the MODEL argument: vLLM's --model and KServe's --model_dir (for example"
@@ -195,27 +209,27 @@ public final class ServeCommand implements Callable<Integer> {
             System.err.println("sift: " + e.getMessage());
             return 2;
         }
-        ServedModel served;
+        ServedModels served;
         try {
-            served = load();
+            served = loadAll();
         } catch (ModelException | HubException | IllegalArgumentException e) {
             // IllegalArgumentException also carries a bad number in a flag (workers, batch sizes).
             System.err.println("sift: cannot serve the model: " + e.getMessage());
             return 1;
         }
         if (maxDocuments < 1 || maxTextChars < 1 || maxRequestBytes < 1) {
-            served.model().close();
+            served.close();
             System.err.println("sift: --max-documents, --max-text-chars and --max-request-bytes must be positive");
             return 2;
         }
         if (!(drainTimeout >= 0) || Double.isInfinite(drainTimeout)) {
-            served.model().close();
+            served.close();
             System.err.println("sift: --drain-timeout must be a number of seconds, 0 or more, got " + drainTimeout);
             return 2;
         }
         if (!(idleTimeout > 0) || !(requestReadTimeout > 0) || Double.isInfinite(idleTimeout)
                 || Double.isInfinite(requestReadTimeout)) {
-            served.model().close();
+            served.close();
             System.err.println("sift: --idle-timeout and --request-read-timeout must be a positive number of seconds");
             return 2;
         }
@@ -226,11 +240,11 @@ public final class ServeCommand implements Callable<Integer> {
                     new Limits(maxRequestBytes, maxDocuments, maxTextChars), autoTruncate,
                     requestTimeout == null ? null : seconds(requestTimeout), timeouts, tls));
         } catch (RuntimeException e) {
-            served.model().close();
+            served.close();
             System.err.println("sift: cannot listen on " + host + ":" + port + ": " + rootMessage(e));
             return 1;
         }
-        LOG.info("Serving {} on {}://{}:{}{}", served.name(), tls == null ? "http" : "https", host, server.port(),
+        LOG.info("Serving {} on {}://{}:{}{}", served.all().stream().map(ServedModel::name).toList(), tls == null ? "http" : "https", host, server.port(),
                 keys().isEmpty() ? "" : " (API key required)");
         ShutdownSignals signals = ShutdownSignals.install();
         AtomicBoolean stopped = new AtomicBoolean();
@@ -238,7 +252,7 @@ public final class ServeCommand implements Callable<Integer> {
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             if (stopped.compareAndSet(false, true)) {
                 server.close();
-                served.model().close();
+                served.close();
             }
         }, "sift-shutdown"));
         String signal = signals.first().join();
@@ -246,7 +260,7 @@ public final class ServeCommand implements Callable<Integer> {
         Duration timeout = Duration.ofMillis(Math.round(drainTimeout * 1000));
         LOG.info("{}: draining, {} s for the requests in flight (a second signal cuts them now)", signal, drainTimeout);
         DrainOutcome outcome = server.drain(timeout, signals.second());
-        served.model().close();
+        served.close();
         if (outcome.cut() > 0) {
             LOG.warn("Drain cut {} of {} request(s) still running after {} ms; exiting with status {}", outcome.cut(),
                     outcome.inFlight(), outcome.took().toMillis(), EXIT_DRAIN_CUT);
@@ -254,6 +268,73 @@ public final class ServeCommand implements Callable<Integer> {
         }
         LOG.info("Drained {} request(s) in flight in {} ms", outcome.inFlight(), outcome.took().toMillis());
         return 0;
+    }
+
+    /**
+     * Every model named on the command line and in --config, loaded one after another; if one cannot be, those loaded
+     * are closed again.
+     */
+    private ServedModels loadAll() {
+        List<ServeCommand> perModel = perModelCommands();
+        List<ServedModel> loaded = new ArrayList<>();
+        try {
+            for (ServeCommand command : perModel) loaded.add(command.load());
+            return new ServedModels(loaded);
+        } catch (RuntimeException e) {
+            for (ServedModel m : loaded) m.model().close();
+            throw e;
+        }
+    }
+
+    /**
+     * One command per model, holding that model's options: this one when it serves a single model, as before; else a
+     * command for each MODEL with the command line's per-model options, and one for each --config entry with its own,
+     * the rest taken from the command line (names aside: an entry without served names is called by its model).
+     */
+    List<ServeCommand> perModelCommands() {
+        List<String> sources = modelArguments();
+        List<ModelConfig.Entry> entries = config == null ? List.of() : ModelConfig.read(config).entries();
+        if (entries.isEmpty() && sources.size() <= 1) return List.of(this);
+        if (sources.size() > 1 && (kserveModelName != null || !servedModelNames.isEmpty())) {
+            throw new ModelException("--served-model-name and --model-name name the one MODEL of the command line; with"
+                    + " several, give each its names in --config");
+        }
+        List<ServeCommand> commands = new ArrayList<>();
+        for (String source : sources) {
+            ServeCommand command = forModel(source, List.of(), Set.of(), "MODEL " + source);
+            command.kserveModelName = kserveModelName;
+            command.servedModelNames = servedModelNames;
+            commands.add(command);
+        }
+        for (int i = 0; i < entries.size(); i++) {
+            ModelConfig.Entry entry = entries.get(i);
+            Set<String> own = new HashSet<>(entry.setHere());
+            own.add("--served-model-name");
+            commands.add(forModel(entry.model(), entry.args(), own, "--config " + config + ": models[" + i + "]"));
+        }
+        return commands;
+    }
+
+    /** A command for one model: its own options parsed as on the command line, then the others copied from this one. */
+    private ServeCommand forModel(String source, List<String> args, Set<String> own, String where) {
+        List<String> line = new ArrayList<>(List.of("serve", source));
+        line.addAll(args);
+        ServeCommand command;
+        try {
+            CommandLine parsed = SiftCommand.commandLine();
+            parsed.parseArgs(line.toArray(String[]::new));
+            command = parsed.getSubcommands().get("serve").getCommand();
+        } catch (CommandLine.ParameterException e) {
+            throw new ModelException(where + ": " + e.getMessage());
+        }
+        if (!command.models.equals(List.of(source))) {
+            throw new ModelException(where + ": unexpected " + command.models.subList(1, command.models.size())
+                    + " (a flag such as int8 takes true or false)");
+        }
+        for (String option : ModelConfig.PER_MODEL_OPTIONS) {
+            if (!own.contains(option)) command.spec.findOption(option).setValue(spec.findOption(option).getValue());
+        }
+        return command;
     }
 
     private ServedModel load() {
@@ -282,12 +363,15 @@ public final class ServeCommand implements Callable<Integer> {
         long start = System.nanoTime();
         int cores = Runtime.getRuntime().availableProcessors();
         EngineOptions engine = new EngineOptions(workers, intraOpThreads != null ? intraOpThreads : Math.max(1, cores / Math.max(1, workers)));
+        long residentBefore = ResidentMemory.bytes();
         SiftModel loaded = SiftModel.open(dir, options, engine,
                 new SchedulerOptions(maxBatchSize, maxBatchTokens, maxQueuedTokens), cache);
+        long resident = residentBefore < 0 ? -1 : Math.max(0, ResidentMemory.bytes() - residentBefore);
         ModelSpec spec = loaded.spec();
-        LOG.info("Loaded {} ({}, {}, max {} tokens, {}) in {} ms; {} worker(s) x {} thread(s)", name, spec.architecture(),
-                spec.task().name().toLowerCase(Locale.ROOT), spec.maxLength(), spec.weightsDescription(),
-                (System.nanoTime() - start) / 1_000_000, engine.workers(), engine.intraOpThreads());
+        LOG.info("Loaded {} ({}, {}, max {} tokens, {}) in {} ms, {} MiB resident; {} worker(s) x {} thread(s)", name,
+                spec.architecture(), spec.task().name().toLowerCase(Locale.ROOT), spec.maxLength(), spec.weightsDescription(),
+                (System.nanoTime() - start) / 1_000_000, resident < 0 ? "?" : resident >> 20, engine.workers(),
+                engine.intraOpThreads());
         if (expected != null) {
             try {
                 expected.check(spec, name);
@@ -300,7 +384,7 @@ public final class ServeCommand implements Callable<Integer> {
             LOG.info("{} is a {}-label classifier: /classify and /pooling are served; /score and /rerank need a"
                     + " one-label cross-encoder or an embedding model", name, spec.numLabels());
         }
-        return new ServedModel(loaded, servedNames(name), dir.toAbsolutePath().toString());
+        return new ServedModel(loaded, servedNames(name), dir.toAbsolutePath().toString(), resident);
     }
 
     /** --cache-size, in MiB: 0 turns the cache off. */
@@ -323,13 +407,19 @@ public final class ServeCommand implements Callable<Integer> {
         return new CacheOptions(share);
     }
 
-    /** MODEL, or --model (--model_dir); both only when they agree. */
-    String modelArgument() {
-        if (modelOption != null && model != null && !modelOption.equals(model)) {
-            throw new ModelException("the model is given twice, as MODEL " + model + " and as --model " + modelOption
-                    + "; give one");
+    /** The MODELs, or --model (--model_dir); both only when they agree. */
+    List<String> modelArguments() {
+        if (modelOption != null && !models.isEmpty() && !models.equals(List.of(modelOption))) {
+            throw new ModelException("the model is given twice, as MODEL " + String.join(" ", models) + " and as --model "
+                    + modelOption + "; give one");
         }
-        return modelOption != null ? modelOption : model;
+        return modelOption != null ? List.of(modelOption) : List.copyOf(models);
+    }
+
+    /** The one model this command loads; null for the bundled one. */
+    String modelArgument() {
+        List<String> all = modelArguments();
+        return all.isEmpty() ? null : all.get(0);
     }
 
     /** KServe's --model_name first, then --served-model-name, else the model as given. */

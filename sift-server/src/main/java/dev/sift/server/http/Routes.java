@@ -76,7 +76,8 @@ public final class Routes {
             try {
                 served.handle(ctx);
             } finally {
-                metrics.record(method.name(), path, ctx.statusCode(), System.nanoTime() - start);
+                metrics.record(ctx.attribute(ServingContext.MODEL_ATTRIBUTE), method.name(), path, ctx.statusCode(),
+                        System.nanoTime() - start);
             }
         };
         for (String prefix : prefixes) {

@@ -1,5 +1,6 @@
 package dev.sift.server.http;
 
+import dev.sift.model.ModelSpec;
 import dev.sift.model.ModelTask;
 import dev.sift.server.SiftVersion;
 import dev.sift.server.api.openai.EmbeddingsApi;
@@ -58,8 +59,13 @@ public final class SiftServer implements AutoCloseable {
     }
 
     public static SiftServer start(ServedModel served, ServerOptions options) {
-        ServingContext context = new ServingContext(served, options);
-        ServerMetrics metrics = new ServerMetrics(served.model(), served.name());
+        return start(ServedModels.of(served), options);
+    }
+
+    /** Serves several models: each request goes to the one its {@code model} field names, or to the first. */
+    public static SiftServer start(ServedModels models, ServerOptions options) {
+        ServingContext context = new ServingContext(models, options);
+        ServerMetrics metrics = new ServerMetrics(models);
         ClientWatch clients = new ClientWatch();
         RequestThreads threads = new RequestThreads();
         SlowRequests slow = new SlowRequests(options.timeouts().requestRead());
@@ -103,11 +109,12 @@ public final class SiftServer implements AutoCloseable {
                     ctx -> ctx.contentType("text/plain; version=0.0.4; charset=utf-8").result(metrics.scrape()));
             routes.get("/version", Routes.Access.OPEN, ctx -> Json.write(ctx, 200, Map.of("version", SiftVersion.get())));
             new VllmModelsApi(context).register(routes);
-            if (served.model().spec().canScore()) {
+            // A route is served when any model can answer it; a request to a model that cannot is a 400 (ServingContext).
+            if (models.any(ModelSpec::canScore)) {
                 new VllmScoreApi(context).register(routes);
                 new RerankApi(context).register(routes);
             }
-            if (served.model().spec().task() == ModelTask.EMBEDDING) new EmbeddingsApi(context).register(routes);
+            if (models.any(spec -> spec.task() == ModelTask.EMBEDDING)) new EmbeddingsApi(context).register(routes);
             new PoolingApi(context).register(routes);
             new TokenizerApi(context).register(routes);
             new SageMakerApi(context).register(routes);

@@ -3,6 +3,8 @@ package dev.sift.server.metrics;
 import dev.sift.SiftModel;
 import dev.sift.batching.SchedulerStats;
 import dev.sift.cache.CacheStats;
+import dev.sift.server.http.ServedModel;
+import dev.sift.server.http.ServedModels;
 import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.Tags;
@@ -23,7 +25,8 @@ import java.util.function.ToDoubleFunction;
 /**
  * What {@code /metrics} reports to Prometheus: requests by route and status, the scheduler's work (batches,
  * inputs computed and dropped, refusals, real and padded tokens, queue depth), the result cache's hits, misses,
- * evictions and size, vLLM's request gauges and latency histogram, and the JVM's.
+ * evictions and size, vLLM's request gauges and latency histogram, each labelled with its model; the memory each model's
+ * loading took; and the JVM's.
  */
 public final class ServerMetrics {
     /** vLLM's buckets for {@code vllm:e2e_request_latency_seconds}, in seconds. */
@@ -31,23 +34,12 @@ public final class ServerMetrics {
             50.0, 60.0, 120.0, 240.0, 480.0, 960.0, 1920.0, 7680.0};
 
     private final PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
-    private final Tags model;
+    private final String firstModel;
     private Object held;
 
-    public ServerMetrics(SiftModel siftModel, String modelName) {
-        this.model = Tags.of("model", modelName);
-        counter(siftModel, "sift.batches", "batches run", SchedulerStats::batches);
-        counter(siftModel, "sift.inputs.computed", "inputs (pairs or texts) the model ran", SchedulerStats::inputsComputed);
-        counter(siftModel, "sift.inputs.dropped", "queued inputs dropped: their client went away or their deadline passed",
-                SchedulerStats::inputsDropped);
-        counter(siftModel, "sift.requests.refused", "requests refused with 429 because the queue was full",
-                SchedulerStats::requestsRefused);
-        counter(siftModel, "sift.tokens.computed", "real tokens run, padding excluded", SchedulerStats::tokensComputed);
-        counter(siftModel, "sift.tokens.padded", "tokens run, padding included", SchedulerStats::tokensPadded);
-        Gauge.builder("sift.queue.tokens", siftModel, m -> m.stats().queuedTokens()).tags(model)
-                .description("tokens waiting for inference").register(registry);
-        cacheMetrics(siftModel);
-        vllmMetrics(siftModel, modelName);
+    public ServerMetrics(ServedModels models) {
+        this.firstModel = models.first().name();
+        for (ServedModel served : models.all()) modelMetrics(served);
         new JvmMemoryMetrics().bindTo(registry);
         new JvmGcMetrics().bindTo(registry);
         new JvmThreadMetrics().bindTo(registry);
@@ -56,11 +48,33 @@ public final class ServerMetrics {
         new UptimeMetrics().bindTo(registry);
     }
 
+    private void modelMetrics(ServedModel served) {
+        SiftModel siftModel = served.model();
+        Tags model = Tags.of("model", served.name());
+        counter(siftModel, model, "sift.batches", "batches run", SchedulerStats::batches);
+        counter(siftModel, model, "sift.inputs.computed", "inputs (pairs or texts) the model ran", SchedulerStats::inputsComputed);
+        counter(siftModel, model, "sift.inputs.dropped", "queued inputs dropped: their client went away or their deadline passed",
+                SchedulerStats::inputsDropped);
+        counter(siftModel, model, "sift.requests.refused", "requests refused with 429 because the queue was full",
+                SchedulerStats::requestsRefused);
+        counter(siftModel, model, "sift.tokens.computed", "real tokens run, padding excluded", SchedulerStats::tokensComputed);
+        counter(siftModel, model, "sift.tokens.padded", "tokens run, padding included", SchedulerStats::tokensPadded);
+        Gauge.builder("sift.queue.tokens", siftModel, m -> m.stats().queuedTokens()).tags(model)
+                .description("tokens waiting for inference").register(registry);
+        if (served.residentBytes() >= 0) {
+            Gauge.builder("sift.model.resident", served, ServedModel::residentBytes).tags(model).baseUnit("bytes")
+                    .description("resident memory the model's loading added to the process (session, weights,"
+                            + " tokenizer, warm-up), measured when it loaded").register(registry);
+        }
+        cacheMetrics(siftModel, model);
+        vllmMetrics(siftModel, served.name());
+    }
+
     /**
      * The result cache, labelled with what it holds ({@code cache="score"} or {@code "embedding"}); a classifier
      * caches nothing and reports none. Hits and misses count distinct inputs of a request, each looked up once.
      */
-    private void cacheMetrics(SiftModel siftModel) {
+    private void cacheMetrics(SiftModel siftModel, Tags model) {
         String kind = siftModel.cacheStats().kind();
         if (kind.equals("none")) return;
         Tags tags = model.and("cache", kind);
@@ -101,7 +115,7 @@ public final class ServerMetrics {
         siftModel.onInputDone(nanos -> latency.record(nanos, TimeUnit.NANOSECONDS));
     }
 
-    private void counter(SiftModel siftModel, String name, String description, ToDoubleFunction<SchedulerStats> value) {
+    private void counter(SiftModel siftModel, Tags model, String name, String description, ToDoubleFunction<SchedulerStats> value) {
         FunctionCounter.builder(name, siftModel, m -> value.applyAsDouble(m.stats())).tags(model)
                 .description(description).register(registry);
     }
@@ -109,14 +123,17 @@ public final class ServerMetrics {
     /** Counts the connections the server closed because their request arrived too slowly (slowloris). */
     public void slowRequestsClosed(LongSupplier count) {
         held = count; // a function counter holds its object weakly
-        FunctionCounter.builder("sift.slow.requests.closed", count, LongSupplier::getAsLong).tags(model)
+        FunctionCounter.builder("sift.slow.requests.closed", count, LongSupplier::getAsLong)
                 .description("connections closed because their request had not arrived in full within --request-read-timeout")
                 .register(registry);
     }
 
-    /** Records one request on a route (the path as registered, so that labels stay few). */
-    public void record(String method, String route, int status, long nanos) {
-        Timer.builder("sift.http.requests").tags(model).tag("method", method).tag("route", route)
+    /**
+     * Records one request on a route (the path as registered, so that labels stay few), labelled with the model it
+     * went to, or, for a route that goes to none (/health, /metrics), the first.
+     */
+    public void record(String model, String method, String route, int status, long nanos) {
+        Timer.builder("sift.http.requests").tag("model", model == null ? firstModel : model).tag("method", method).tag("route", route)
                 .tag("status", Integer.toString(status)).publishPercentileHistogram()
                 .maximumExpectedValue(Duration.ofMinutes(2)).register(registry).record(Duration.ofNanos(nanos));
     }

@@ -12,6 +12,7 @@ import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import picocli.CommandLine;
@@ -140,6 +141,75 @@ class ServeCommandTest {
                 .hasMessageContaining("must be auto or at least 1");
         assertThatThrownBy(() -> parse("serve", "m", "--max-batch-tokens", "lots"))
                 .hasMessageContaining("'lots' is neither auto nor a number of tokens");
+    }
+
+    @Test
+    void aConfigFileGivesEachModelItsOwnOptionsAndTheCommandLineTheRest() throws IOException {
+        Path config = temp.resolve("models.yaml");
+        Files.writeString(config, """
+                models:
+                  - model: ./reranker
+                    served_model_name: [rerank, rr]
+                    max-batch-tokens: 2048
+                    int8: false
+                  - model: org/embedder
+                    cache_size: 0
+                """);
+        ServeCommand serve = parse("serve", "first", "--served-model-name", "one", "--config", config.toString(), "--int8",
+                "--max-batch-size", "8");
+        List<ServeCommand> perModel = serve.perModelCommands();
+        assertThat(perModel).hasSize(3);
+        assertThat(perModel.get(0).modelArgument()).isEqualTo("first");
+        assertThat(perModel.get(0).servedNames("first")).containsExactly("one");
+        assertThat(perModel.get(0).int8).isTrue();
+
+        ServeCommand reranker = perModel.get(1);
+        assertThat(reranker.modelArgument()).isEqualTo("./reranker");
+        assertThat(reranker.servedNames("./reranker")).containsExactly("rerank", "rr");
+        assertThat(reranker.maxBatchTokens).isEqualTo(2048);
+        assertThat(reranker.int8).as("the entry's false beats the command line's --int8").isFalse();
+        assertThat(reranker.maxBatchSize).as("from the command line").isEqualTo(8);
+
+        ServeCommand embedder = perModel.get(2);
+        assertThat(embedder.servedNames("org/embedder")).as("names are never inherited").containsExactly("org/embedder");
+        assertThat(embedder.cacheOptions().enabled()).isFalse();
+        assertThat(embedder.int8).isTrue();
+        assertThat(embedder.maxBatchTokens).isEqualTo(SchedulerOptions.MEASURED_TOKENS);
+    }
+
+    @Test
+    void aConfigFileThatCannotBeServedIsNamedExactly() throws IOException {
+        assertThat(configError("models:\n  - model: m\n    port: 9000\n"))
+                .contains("models[0]: 'port' is not a per-model option");
+        assertThat(configError("models:\n  - model: m\n    max_batch_tokens: lots\n"))
+                .contains("models[0]").contains("'lots' is neither auto nor a number of tokens");
+        assertThat(configError("models:\n  - served_model_name: x\n")).contains("models[0]: needs 'model'");
+        assertThat(configError("model: m\n")).contains("expected a 'models' list");
+        assertThat(configError("models: [\n")).contains("cannot read it");
+        Path json = temp.resolve("c.json");
+        Files.writeString(json, "{\"models\": [{\"model\": \"a\", \"int8\": \"yes\"}]}");
+        assertThatThrownBy(() -> parse("serve", "--config", json.toString()).perModelCommands())
+                .hasMessageContaining("models[0]: unexpected [yes]");
+        assertThatThrownBy(() -> parse("serve", "a", "b", "--served-model-name", "x").perModelCommands())
+                .hasMessageContaining("with several, give each its names in --config");
+    }
+
+    @Test
+    void twoModelsCannotShareAServedName() throws IOException {
+        Path config = temp.resolve("same.yaml");
+        Files.writeString(config, "models:\n  - model: " + Fixtures.model("bert-embedding") + "\n    served_model_name: m\n");
+        assertRefused(Fixtures.model("bert-cross-encoder").toString(), "the served name 'm' is given to two models",
+                "--served-model-name", "m", "--config", config.toString());
+    }
+
+    private String configError(String yaml) throws IOException {
+        Path config = Files.writeString(Files.createTempFile(temp, "config", ".yaml"), yaml);
+        try {
+            parse("serve", "--config", config.toString()).perModelCommands();
+        } catch (RuntimeException e) {
+            return e.getMessage();
+        }
+        throw new AssertionError("accepted: " + yaml);
     }
 
     @Test

@@ -1,5 +1,7 @@
 package dev.sift.server.api.openai;
 
+import dev.sift.model.ModelSpec;
+import dev.sift.model.ModelTask;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.sift.scoring.Embedded;
 import dev.sift.scoring.ScoreOptions;
@@ -22,10 +24,11 @@ import java.util.List;
  * (little-endian float32, which the openai SDK asks for by default).
  */
 public final class EmbeddingsApi {
-    private final ServingContext context;
+    /** The server's context: each request selects its own model's from it. */
+    private final ServingContext serving;
 
     public EmbeddingsApi(ServingContext context) {
-        this.context = context;
+        this.serving = context;
     }
 
     public void register(Routes routes) {
@@ -33,7 +36,7 @@ public final class EmbeddingsApi {
     }
 
     public void embeddings(Context ctx, JsonNode body) {
-        VllmRequests.checkModel(body, context.served());
+        ServingContext context = serving.select(ctx, body, spec -> spec.task() == ModelTask.EMBEDDING, "embeddings");
         JsonNode dimensions = body.get("dimensions");
         if (dimensions != null && !dimensions.isNull()) {
             throw ApiException.invalidValue("dimensions is currently not supported: " + context.served().name()
@@ -41,7 +44,7 @@ public final class EmbeddingsApi {
         }
         boolean base64 = EncodingFormat.base64(body);
         ScoreOptions options = VllmRequests.options(body, context);
-        Embedded embedded = embed(body.get("input"), options);
+        Embedded embedded = embed(body.get("input"), options, context);
         List<Item> data = new ArrayList<>(embedded.vectors().length);
         for (int i = 0; i < embedded.vectors().length; i++) {
             float[] v = embedded.vectors()[i];
@@ -52,7 +55,7 @@ public final class EmbeddingsApi {
     }
 
     /** {@code input}: a string, strings, token ids, or lists of token ids. */
-    private Embedded embed(JsonNode input, ScoreOptions options) {
+    private static Embedded embed(JsonNode input, ScoreOptions options, ServingContext context) {
         if (input == null || input.isNull()) throw ApiException.badRequest("Field required: input");
         if (input.isArray() && !input.isEmpty() && (input.get(0).isIntegralNumber() || input.get(0).isArray())) {
             List<long[]> prompts = new ArrayList<>();

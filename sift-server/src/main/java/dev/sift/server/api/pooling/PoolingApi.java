@@ -20,21 +20,18 @@ import java.util.List;
 
 /** vLLM's {@code /classify} and {@code /pooling}, each registered only where the model has the task. */
 public final class PoolingApi {
-    private final ServingContext context;
+    /** The server's context: each request selects its own model's from it. */
+    private final ServingContext serving;
 
     public PoolingApi(ServingContext context) {
-        this.context = context;
+        this.serving = context;
     }
 
     public void register(Routes routes) {
-        if (classifies(spec())) {
+        if (serving.models().any(PoolingApi::classifies)) {
             routes.post("/classify", Routes.Access.PROTECTED, VllmErrors.guarded(ctx -> classify(ctx, Json.readObject(ctx))));
         }
         routes.post("/pooling", Routes.Access.PROTECTED, VllmErrors.guarded(ctx -> pooling(ctx, Json.readObject(ctx))));
-    }
-
-    private ModelSpec spec() {
-        return context.model().spec();
     }
 
     public static boolean classifies(ModelSpec spec) {
@@ -42,11 +39,11 @@ public final class PoolingApi {
     }
 
     public void classify(Context ctx, JsonNode body) {
-        VllmRequests.checkModel(body, context.served());
+        ServingContext context = serving.select(ctx, body, PoolingApi::classifies, "classification");
         if (body.has("messages")) throw ApiException.invalidValue("chat-style input is not supported: send input", "messages");
-        List<String> texts = inputs(body);
+        List<String> texts = inputs(body, context);
         Classification result = context.model().classifyTexts(texts, VllmRequests.options(body, context));
-        List<String> labels = spec().labels();
+        List<String> labels = context.model().spec().labels();
         List<ClassifyData> data = new ArrayList<>(texts.size());
         for (int i = 0; i < texts.size(); i++) {
             double[] probs = result.scores()[i];
@@ -59,16 +56,17 @@ public final class PoolingApi {
     }
 
     public void pooling(Context ctx, JsonNode body) {
-        VllmRequests.checkModel(body, context.served());
-        String task = VllmRequests.optionalString(body, "task", classifies(spec()) ? "classify" : "embed");
-        boolean supported = task.equals("classify") ? classifies(spec()) : task.equals("embed") && spec().task() == ModelTask.EMBEDDING;
+        ServingContext context = serving.select(ctx, body);
+        ModelSpec spec = context.model().spec();
+        String task = VllmRequests.optionalString(body, "task", classifies(spec) ? "classify" : "embed");
+        boolean supported = task.equals("classify") ? classifies(spec) : task.equals("embed") && spec.task() == ModelTask.EMBEDDING;
         if (!supported) {
             throw ApiException.invalidValue("Unsupported task: '" + task + "' Supported tasks: ["
-                    + (classifies(spec()) ? "'classify'" : "'embed'") + "]", null);
+                    + (classifies(spec) ? "'classify'" : "'embed'") + "]", null);
         }
         if (body.hasNonNull("dimensions")) throw ApiException.invalidValue("dimensions is currently not supported", "dimensions");
         boolean base64 = EncodingFormat.base64(body);
-        List<String> texts = inputs(body);
+        List<String> texts = inputs(body, context);
         ScoreOptions options = VllmRequests.options(body, context);
         List<PoolingData> data = new ArrayList<>(texts.size());
         long tokens;
@@ -94,7 +92,7 @@ public final class PoolingApi {
     }
 
     /** {@code input}: a non-empty string or a non-empty list of strings. */
-    private List<String> inputs(JsonNode body) {
+    private static List<String> inputs(JsonNode body, ServingContext context) {
         JsonNode input = body.get("input");
         if (input == null || input.isNull()) throw ApiException.badRequest("Field required: input");
         List<String> texts = VllmRequests.texts(input, "input", context);

@@ -15,10 +15,11 @@ import java.util.Map;
 
 /** vLLM's {@code /tokenize} and {@code /detokenize}, with the model's own tokenizer. */
 public final class TokenizerApi {
-    private final ServingContext context;
+    /** The server's context: each request selects its own model's from it. */
+    private final ServingContext serving;
 
     public TokenizerApi(ServingContext context) {
-        this.context = context;
+        this.serving = context;
     }
 
     public void register(Routes routes) {
@@ -27,7 +28,7 @@ public final class TokenizerApi {
     }
 
     void tokenize(Context ctx, JsonNode body) {
-        checkModel(body);
+        ServingContext context = select(ctx, body);
         if (body.has("messages")) throw ApiException.invalidValue("chat-style input is not supported: send prompt", "messages");
         JsonNode prompt = body.get("prompt");
         if (prompt == null || !prompt.isTextual()) throw ApiException.badRequest("Field required: prompt (a string)");
@@ -40,7 +41,7 @@ public final class TokenizerApi {
     }
 
     void detokenize(Context ctx, JsonNode body) {
-        checkModel(body);
+        ServingContext context = select(ctx, body);
         JsonNode tokens = body.get("tokens");
         if (tokens == null || !tokens.isArray()) throw ApiException.badRequest("Field required: tokens (a list of integers)");
         context.limits().checkCount(tokens.size(), "tokens");
@@ -58,9 +59,9 @@ public final class TokenizerApi {
     }
 
     /** On the tokenizer routes vLLM reports a wrong model with {@code param: "model"}. */
-    private void checkModel(JsonNode body) {
+    private ServingContext select(Context ctx, JsonNode body) {
         try {
-            VllmRequests.checkModel(body, context.served());
+            return serving.select(ctx, body);
         } catch (ApiException e) {
             if (e.status() == 404) throw new ApiException(404, e.type(), e.getMessage(), "model");
             throw e;

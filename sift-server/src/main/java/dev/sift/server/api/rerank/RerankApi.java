@@ -1,5 +1,6 @@
 package dev.sift.server.api.rerank;
 
+import dev.sift.model.ModelSpec;
 import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.sift.SiftModel;
@@ -29,11 +30,12 @@ import java.util.Map;
  */
 public final class RerankApi {
 
-    private final ServingContext context;
+    /** The server's context: each request selects its own model's from it. */
+    private final ServingContext serving;
     private final TeiRerankApi tei;
 
     public RerankApi(ServingContext context) {
-        this.context = context;
+        this.serving = context;
         this.tei = new TeiRerankApi(context);
     }
 
@@ -57,7 +59,7 @@ public final class RerankApi {
     }
 
     public void rerank(Context ctx, JsonNode body, String apiVersion) {
-        VllmRequests.checkModel(body, context.served());
+        ServingContext context = serving.select(ctx, body, ModelSpec::canScore, "reranking");
         ScoreOptions options = VllmRequests.options(body, context);
         JsonNode queryNode = body.get("query");
         if (queryNode == null || queryNode.isNull()) throw ApiException.badRequest("Field required: query");

@@ -45,7 +45,8 @@ public final class SageMakerApi {
     }
 
     void invoke(Context ctx, JsonNode body) {
-        ModelSpec spec = context.model().spec();
+        // The handler chosen below selects the model again; here it decides which handler the body is for.
+        ModelSpec spec = context.select(ctx, body).model().spec();
         if (spec.canScore() && TeiRerankApi.matches(body)) tei.handle(ctx, body);
         else if (spec.canScore() && RerankApi.matches(body)) rerank.rerank(ctx, body, "1");
         else if (spec.canScore() && VllmScoreApi.matches(body)) score.score(ctx, body);

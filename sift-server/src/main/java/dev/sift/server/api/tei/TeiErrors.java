@@ -12,7 +12,8 @@ import java.util.Map;
 
 /**
  * TEI's error shape, {@code {"error": "...", "error_type": "Validation"}}, with TEI's statuses: 400 for
- * {@code Empty}, 422 for {@code Validation}, 424 for {@code Backend}; 413 for a body over the limit.
+ * {@code Empty}, 422 for {@code Validation}, 424 for {@code Backend}; 413 for a body over the limit; 404 for a {@code model} that no model
+ * of a multi-model server answers to.
  */
 public final class TeiErrors {
     private TeiErrors() {}
@@ -44,6 +45,10 @@ public final class TeiErrors {
             if (api.status() == 413) {
                 status = 413;
                 type = "Validation";
+            } else if (api.status() == 404) {
+                // Only a "model" field TEI itself never sends can name a model this server does not have.
+                status = 404;
+                type = "NotFound";
             } else if (api.status() >= 500) {
                 status = 424;
                 type = "Backend";

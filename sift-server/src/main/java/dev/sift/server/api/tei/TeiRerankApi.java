@@ -1,5 +1,6 @@
 package dev.sift.server.api.tei;
 
+import dev.sift.model.ModelSpec;
 import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.sift.SiftModel;
@@ -20,10 +21,11 @@ import java.util.List;
  * answered with a bare array of {@code {index, score, text?}} sorted best first, and TEI's errors.
  */
 public final class TeiRerankApi {
-    private final ServingContext context;
+    /** The server's context: each request selects its own model's from it. */
+    private final ServingContext serving;
 
     public TeiRerankApi(ServingContext context) {
-        this.context = context;
+        this.serving = context;
     }
 
     /** TEI's body is told apart from the others by its {@code texts}. */
@@ -41,6 +43,8 @@ public final class TeiRerankApi {
     }
 
     private void rerank(Context ctx, JsonNode body) {
+        // TEI serves one model and its request names none; Sift's other models are reached with a "model" field.
+        ServingContext context = serving.select(ctx, body, ModelSpec::canScore, "reranking");
         JsonNode query = body.get("query");
         if (query == null || !query.isTextual()) throw ApiException.badRequest("`query` must be a string");
         JsonNode textsNode = body.get("texts");

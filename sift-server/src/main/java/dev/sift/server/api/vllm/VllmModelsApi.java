@@ -3,6 +3,7 @@ package dev.sift.server.api.vllm;
 import dev.sift.server.http.Json;
 import dev.sift.server.http.Routes;
 import dev.sift.server.http.ServedModel;
+import dev.sift.server.http.ServedModels;
 import dev.sift.server.http.ServingContext;
 import io.javalin.http.Context;
 import java.util.ArrayList;
@@ -10,13 +11,13 @@ import java.util.HexFormat;
 import java.util.List;
 import java.util.concurrent.ThreadLocalRandom;
 
-/** {@code GET /v1/models}: one card per served name, in the OpenAI shape vLLM reports. */
+/** {@code GET /v1/models}: one card per served name of every model, in the OpenAI shape vLLM reports. */
 public final class VllmModelsApi {
-    private final ServedModel served;
+    private final ServedModels models;
     private final long created = System.currentTimeMillis() / 1000;
 
     public VllmModelsApi(ServingContext context) {
-        this.served = context.served();
+        this.models = context.models();
     }
 
     public void register(Routes routes) {
@@ -25,11 +26,13 @@ public final class VllmModelsApi {
 
     void models(Context ctx) {
         List<ModelCard> cards = new ArrayList<>();
-        for (String name : served.names()) {
-            Permission permission = new Permission("modelperm-" + HexFormat.of().toHexDigits(ThreadLocalRandom.current().nextLong()),
-                    "model_permission", created, false, false, false, false, true, false, "*", null, false);
-            cards.add(new ModelCard(name, "model", created, "sift", served.root(), null,
-                    served.model().spec().maxLength(), List.of(permission)));
+        for (ServedModel served : models.all()) {
+            for (String name : served.names()) {
+                Permission permission = new Permission("modelperm-" + HexFormat.of().toHexDigits(ThreadLocalRandom.current().nextLong()),
+                        "model_permission", created, false, false, false, false, true, false, "*", null, false);
+                cards.add(new ModelCard(name, "model", created, "sift", served.root(), null,
+                        served.model().spec().maxLength(), List.of(permission)));
+            }
         }
         Json.write(ctx, 200, new ModelList("list", cards));
     }

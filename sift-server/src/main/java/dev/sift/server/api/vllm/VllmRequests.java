@@ -16,16 +16,6 @@ import java.util.concurrent.ThreadLocalRandom;
 public final class VllmRequests {
     private VllmRequests() {}
 
-    /** A wrong model name is a 404; an absent, null or empty one means the served model. */
-    public static void checkModel(JsonNode body, ServedModel served) {
-        JsonNode model = body.get("model");
-        if (model == null || model.isNull()) return;
-        if (!model.isTextual()) throw ApiException.badRequest("model must be a string");
-        if (!served.answersTo(model.asText())) {
-            throw ApiException.notFound("The model `" + model.asText() + "` does not exist.");
-        }
-    }
-
     /** A string, or a list of strings, each within the character limit; multi-modal content is refused by name. */
     public static List<String> texts(JsonNode node, String field, ServingContext context) {
         List<String> texts;

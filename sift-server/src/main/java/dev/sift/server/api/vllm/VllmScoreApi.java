@@ -1,5 +1,6 @@
 package dev.sift.server.api.vllm;
 
+import dev.sift.model.ModelSpec;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.sift.scoring.Pairing;
 import dev.sift.scoring.PairScores;
@@ -20,10 +21,11 @@ public final class VllmScoreApi {
     static final String[][] NAMINGS = {
         {"queries", "documents"}, {"queries", "items"}, {"data_1", "data_2"}, {"text_1", "text_2"}};
 
-    private final ServingContext context;
+    /** The server's context: each request selects its own model's from it. */
+    private final ServingContext serving;
 
     public VllmScoreApi(ServingContext context) {
-        this.context = context;
+        this.serving = context;
     }
 
     public void register(Routes routes) {
@@ -41,7 +43,7 @@ public final class VllmScoreApi {
     }
 
     public void score(Context ctx, JsonNode body) {
-        VllmRequests.checkModel(body, context.served());
+        ServingContext context = serving.select(ctx, body, ModelSpec::canScore, "scoring");
         ScoreOptions options = VllmRequests.options(body, context);
         List<TextPair> pairs = null;
         for (String[] naming : NAMINGS) {
