@@ -146,6 +146,47 @@ class ChunkingTest {
         }
     }
 
+    @Test
+    void anLlmRerankersPromptWrapsEachWindow() {
+        try (SiftModel llm = SiftModel.open(Fixtures.model("qwen3-reranker"), ModelOptions.defaults(), EngineOptions.defaults(),
+                SchedulerOptions.DEFAULT, CacheOptions.DISABLED)) {
+            // The document's tokens are a newline and then words the vocabulary keeps whole with their leading space,
+            // so that each token starts inside the document and a window's text is its tokens' texts: the template's
+            // space before the document is a token of its own both before the newline and before a word's space.
+            List<String> vocabulary = Arrays.stream(CANDIDATES).distinct()
+                    .filter(w -> llm.tokenizer().ids(" " + w, false).length == 1).toList();
+            assertThat(vocabulary).hasSizeGreaterThan(5);
+            Random random = new Random(8);
+            List<String> pieces = new ArrayList<>(List.of("\n"));
+            for (int i = 0; i < 60; i++) pieces.add(" " + vocabulary.get(random.nextInt(vocabulary.size())));
+            String document = String.join("", pieces);
+            int limit = 96;
+            int fixed = llm.score(List.of(new TextPair(QUERY, "")), ScoreOptions.DEFAULT).tokens()[0];
+            assertThat(llm.score(List.of(new TextPair(QUERY, document)), ScoreOptions.DEFAULT.withTruncate(true, 1 << 20))
+                    .tokens()[0]).as("one token per piece").isEqualTo(fixed + pieces.size());
+            int width = limit - fixed;
+            int stride = width - width / 4;
+            double best = Double.NEGATIVE_INFINITY;
+            int tokens = 0;
+            int count = 0;
+            for (int start = 0; count < 100; start += stride) {
+                int end = Math.min(pieces.size(), start + width);
+                PairScores alone = llm.score(List.of(new TextPair(QUERY, String.join("", pieces.subList(start, end)))),
+                        ScoreOptions.DEFAULT);
+                assertThat(alone.tokens()[0]).as("a window's pieces are one token each").isEqualTo(fixed + end - start);
+                best = Math.max(best, alone.scores()[0]);
+                tokens += alone.tokens()[0];
+                count++;
+                if (end == pieces.size()) break;
+            }
+            assertThat(count).isGreaterThan(2);
+            PairScores chunked = llm.score(List.of(new TextPair(QUERY, document)),
+                    ScoreOptions.DEFAULT.withTruncate(true, limit).withMaxChunksPerDoc(100));
+            assertThat(chunked.scores()[0]).isCloseTo(best, within(1e-5));
+            assertThat(chunked.tokens()[0]).isEqualTo(tokens);
+        }
+    }
+
     /** The documented windows of a document of one-token words, for a pair limited to {@code limit} tokens. */
     private static List<List<String>> expectedWindows(List<String> words, int limit, int maxWindows) {
         long[] query = model.tokenizer().ids(QUERY, false);
