@@ -8,6 +8,7 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 
@@ -200,7 +201,7 @@ public final class TextTokenizer implements AutoCloseable {
         boolean queryFromLeft = truncation.side() == Truncation.Side.LEFT;
         // The document's own cap keeps its end when cutting from the left, as truncate does.
         int docFrom = queryFromLeft ? second - capSecond : 0;
-        List<Encoded> windows = new java.util.ArrayList<>();
+        List<Encoded> windows = new ArrayList<>();
         for (int start = 0; windows.size() < maxWindows; start += stride) {
             int end = Math.min(capSecond, start + width);
             int length = added + keep[0] + (end - start);
