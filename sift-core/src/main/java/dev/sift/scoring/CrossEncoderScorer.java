@@ -45,27 +45,30 @@ final class CrossEncoderScorer extends Scorer {
         Truncation truncation = options.pairTruncation(spec.maxLength());
         boolean activate = options.useActivation();
         Reuse<TextPair, ScoredPair> reuse = Reuse.of(pairs, (hasher, p) -> key(hasher, options.truncate(), truncation,
-                activate, p), cache);
+                activate, options.maxChunksPerDoc(), p), cache);
         List<TextPair> missing = reuse.missing();
         if (!missing.isEmpty()) {
-            List<Encoded> encoded = encodePairs(missing, options);
-            double[] scores = new double[missing.size()];
+            int chunks = options.maxChunksPerDoc();
+            Windows windows = encodeWindows(missing, p -> tokenizer.encodePairWindows(p.query(), p.document(),
+                    truncation, chunks), options);
+            double[] scores = new double[windows.inputs().size()];
             Activation activation = activate ? spec.activation() : Activation.IDENTITY;
-            infer(encoded, (input, output, row, length) -> {
+            infer(windows.inputs(), (input, output, row, length) -> {
                 requireLabels(output.rowSize());
                 activation.apply(output.data(), row * output.rowSize(), 1, scores, input);
             }, options);
-            List<ScoredPair> computed = new ArrayList<>(scores.length);
-            for (int i = 0; i < scores.length; i++) computed.add(new ScoredPair(scores[i], encoded.get(i).length()));
-            reuse.keep(computed);
+            reuse.keep(windows.best(scores));
         }
         return ScoredPair.collect(reuse, pairs.size());
     }
 
-    /** Everything that decides a pair's score on this model: how it is cut, whether it is activated, its texts. */
+    /**
+     * Everything that decides a pair's score on this model: how it is cut (or windowed), whether it is activated,
+     * its texts.
+     */
     private static CacheKey key(KeyHasher hasher, boolean truncate, Truncation truncation, boolean activate,
-                                TextPair pair) {
-        return putCut(hasher.putByte(PAIR_KEY), truncate, truncation).putBoolean(activate)
+                                int chunks, TextPair pair) {
+        return putCut(hasher.putByte(PAIR_KEY), truncate, truncation).putBoolean(activate).putInt(chunks)
                 .putString(pair.query()).putString(pair.document()).finish();
     }
 

@@ -42,6 +42,10 @@ final class EmbeddingScorer extends Scorer {
 
     @Override
     public PairScores score(List<TextPair> pairs, ScoreOptions options) {
+        if (options.maxChunksPerDoc() > 0) {
+            throw new IllegalArgumentException("max_chunks_per_doc needs a cross-encoder or an LLM reranker; model "
+                    + spec.directory().getFileName() + " is an embedding model, which embeds each document on its own");
+        }
         Truncation queryCut = options.textTruncation(spec.maxLength(), options.maxTokensPerQuery());
         Truncation documentCut = options.textTruncation(spec.maxLength(), options.maxTokensPerDoc());
         // Queries first, then documents, as they were tokenized before the cache, so that the first over-long

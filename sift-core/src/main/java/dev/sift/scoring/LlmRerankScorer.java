@@ -79,34 +79,36 @@ final class LlmRerankScorer extends Scorer {
         Reuse<TextPair, ScoredPair> reuse = Reuse.of(pairs, (hasher, p) -> key(hasher, options, truncation, p), cache);
         List<TextPair> missing = reuse.missing();
         if (!missing.isEmpty()) {
-            List<Encoded> encoded = encodeAll(missing, p -> fitted(tokenizer.encodePrompt(
-                    family.prompt(p.query(), p.document(), options.instruction()), truncation)), options);
-            double[] scores = new double[missing.size()];
-            infer(encoded, (input, output, row, length) -> {
+            int chunks = options.maxChunksPerDoc();
+            Windows windows = encodeWindows(missing, p -> fitted(tokenizer.encodePromptWindows(
+                    family.prompt(p.query(), p.document(), options.instruction()), truncation, chunks)), options);
+            double[] scores = new double[windows.inputs().size()];
+            infer(windows.inputs(), (input, output, row, length) -> {
                 float[] logits = output.data();
                 int at = row * output.rowSize();
                 double raw = twoWay ? (double) logits[at] - logits[at + 1] : logits[at];
                 scores[input] = activate ? Activation.sigmoid(raw) : raw;
             }, options);
-            List<ScoredPair> computed = new ArrayList<>(scores.length);
-            for (int i = 0; i < scores.length; i++) computed.add(new ScoredPair(scores[i], encoded.get(i).length()));
-            reuse.keep(computed);
+            reuse.keep(windows.best(scores));
         }
         return ScoredPair.collect(reuse, pairs.size());
     }
 
     /**
-     * Everything that decides a prompt's score on this model: the cut, the activation, the instruction the prompt
+     * Everything that decides a prompt's score on this model: the cut (or windows), the activation, the instruction the prompt
      * carries (null, the family's default, apart from any given one), and the texts.
      */
     private static CacheKey key(KeyHasher hasher, ScoreOptions options, Truncation truncation, TextPair pair) {
         return putCut(hasher.putByte(PROMPT_KEY), options.truncate(), truncation).putBoolean(options.useActivation())
+                .putInt(options.maxChunksPerDoc())
                 .putString(options.instruction()).putString(pair.query()).putString(pair.document()).finish();
     }
 
     /** The template's own tokens are never cut, so a limit below them cannot be met by truncating. */
-    private Encoded fitted(Encoded e) {
-        if (e.length() > spec.maxLength()) throw new InputTooLongException(spec.maxLength(), e.length());
-        return e;
+    private List<Encoded> fitted(List<Encoded> windows) {
+        for (Encoded e : windows) {
+            if (e.length() > spec.maxLength()) throw new InputTooLongException(spec.maxLength(), e.length());
+        }
+        return windows;
     }
 }

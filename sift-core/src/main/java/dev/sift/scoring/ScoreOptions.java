@@ -17,42 +17,52 @@ import java.time.Duration;
  * @param timeout           how long the request may wait for inference in all, or null for no deadline
  * @param instruction       the instruction an LLM reranker's prompt carries, or null for its default; other models
  *                          ignore it
+ * @param maxChunksPerDoc   Cohere v1's {@code max_chunks_per_doc}: when above zero, a (query, document) pair over
+ *                          the limit is not cut to one input but scored as up to this many overlapping windows of
+ *                          the document, each with the query, and gets the highest of their scores (usage counts
+ *                          every window); zero, the default, turns it off. For cross-encoders and LLM rerankers; an
+ *                          embedding model refuses it. See {@code TextTokenizer.windows} for the windows.
  */
 public record ScoreOptions(boolean truncate, int truncateTo, Truncation.Side truncationSide,
                            int maxTokensPerQuery, int maxTokensPerDoc, boolean useActivation, Duration timeout,
-                           String instruction) {
+                           String instruction, int maxChunksPerDoc) {
 
     /** Truncate to the model's maximum and activate, as sentence-transformers' CrossEncoder.predict does. */
-    public static final ScoreOptions DEFAULT = new ScoreOptions(true, 0, Truncation.Side.RIGHT, 0, 0, true, null, null);
+    public static final ScoreOptions DEFAULT = new ScoreOptions(true, 0, Truncation.Side.RIGHT, 0, 0, true, null, null, 0);
 
     public ScoreOptions {
-        if (truncateTo < 0 || maxTokensPerQuery < 0 || maxTokensPerDoc < 0) {
+        if (truncateTo < 0 || maxTokensPerQuery < 0 || maxTokensPerDoc < 0 || maxChunksPerDoc < 0) {
             throw new IllegalArgumentException("token limits cannot be negative");
         }
     }
 
     public ScoreOptions withTruncate(boolean truncate, int truncateTo) {
-        return new ScoreOptions(truncate, truncateTo, truncationSide, maxTokensPerQuery, maxTokensPerDoc, useActivation, timeout, instruction);
+        return new ScoreOptions(truncate, truncateTo, truncationSide, maxTokensPerQuery, maxTokensPerDoc, useActivation, timeout, instruction, maxChunksPerDoc);
     }
 
     public ScoreOptions withTruncationSide(Truncation.Side side) {
-        return new ScoreOptions(truncate, truncateTo, side, maxTokensPerQuery, maxTokensPerDoc, useActivation, timeout, instruction);
+        return new ScoreOptions(truncate, truncateTo, side, maxTokensPerQuery, maxTokensPerDoc, useActivation, timeout, instruction, maxChunksPerDoc);
     }
 
     public ScoreOptions withMaxTokens(int perQuery, int perDoc) {
-        return new ScoreOptions(truncate, truncateTo, truncationSide, perQuery, perDoc, useActivation, timeout, instruction);
+        return new ScoreOptions(truncate, truncateTo, truncationSide, perQuery, perDoc, useActivation, timeout, instruction, maxChunksPerDoc);
     }
 
     public ScoreOptions withUseActivation(boolean useActivation) {
-        return new ScoreOptions(truncate, truncateTo, truncationSide, maxTokensPerQuery, maxTokensPerDoc, useActivation, timeout, instruction);
+        return new ScoreOptions(truncate, truncateTo, truncationSide, maxTokensPerQuery, maxTokensPerDoc, useActivation, timeout, instruction, maxChunksPerDoc);
     }
 
     public ScoreOptions withTimeout(Duration timeout) {
-        return new ScoreOptions(truncate, truncateTo, truncationSide, maxTokensPerQuery, maxTokensPerDoc, useActivation, timeout, instruction);
+        return new ScoreOptions(truncate, truncateTo, truncationSide, maxTokensPerQuery, maxTokensPerDoc, useActivation, timeout, instruction, maxChunksPerDoc);
     }
 
     public ScoreOptions withInstruction(String instruction) {
-        return new ScoreOptions(truncate, truncateTo, truncationSide, maxTokensPerQuery, maxTokensPerDoc, useActivation, timeout, instruction);
+        return new ScoreOptions(truncate, truncateTo, truncationSide, maxTokensPerQuery, maxTokensPerDoc, useActivation, timeout, instruction, maxChunksPerDoc);
+    }
+
+    /** Scores over-long documents as up to {@code maxChunks} windows (0: cut them to one input, as by default). */
+    public ScoreOptions withMaxChunksPerDoc(int maxChunks) {
+        return new ScoreOptions(truncate, truncateTo, truncationSide, maxTokensPerQuery, maxTokensPerDoc, useActivation, timeout, instruction, maxChunks);
     }
 
     /** How a (query, document) pair is cut, given the model's maximum. */

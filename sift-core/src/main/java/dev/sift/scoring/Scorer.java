@@ -146,6 +146,43 @@ public abstract sealed class Scorer permits CrossEncoderScorer, EmbeddingScorer,
     }
 
     /**
+     * Each item's inputs (one, or its document's windows under {@link ScoreOptions#maxChunksPerDoc()}) tokenized off
+     * the carrier thread and checked as {@link #encodeAll} checks them, in one flat list, so that the windows of all
+     * items share batches.
+     */
+    <T> Windows encodeWindows(List<T> items, Function<T, List<Encoded>> encoder, ScoreOptions options) {
+        scheduler.admit();
+        return OffCarrier.call(() -> {
+            List<Encoded> inputs = new ArrayList<>(items.size());
+            int[] starts = new int[items.size() + 1];
+            for (int i = 0; i < items.size(); i++) {
+                starts[i] = inputs.size();
+                for (Encoded e : encoder.apply(items.get(i))) inputs.add(checkLength(e, options));
+            }
+            starts[items.size()] = inputs.size();
+            return new Windows(inputs, starts);
+        });
+    }
+
+    /** The inputs of several items: item {@code i}'s are {@code inputs[starts[i]]} up to {@code inputs[starts[i + 1]]}. */
+    record Windows(List<Encoded> inputs, int[] starts) {
+        /** Each item's score, the highest of its inputs' ({@code scores} in input order), and the tokens of them all. */
+        List<ScoredPair> best(double[] scores) {
+            List<ScoredPair> items = new ArrayList<>(starts.length - 1);
+            for (int i = 0; i + 1 < starts.length; i++) {
+                double best = Double.NEGATIVE_INFINITY;
+                int tokens = 0;
+                for (int w = starts[i]; w < starts[i + 1]; w++) {
+                    best = Math.max(best, scores[w]);
+                    tokens += inputs.get(w).length();
+                }
+                items.add(new ScoredPair(best, tokens));
+            }
+            return items;
+        }
+    }
+
+    /**
      * Puts what decides how an input is cut: whether it may be cut at all (an input that fits only when cut is refused
      * without truncation, so a score computed with it must not answer a request without it), and the limits.
      */

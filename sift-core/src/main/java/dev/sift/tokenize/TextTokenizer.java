@@ -8,6 +8,7 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 
@@ -69,13 +70,34 @@ public final class TextTokenizer implements AutoCloseable {
     public Encoded encodePrompt(Prompt prompt, Truncation truncation) {
         Encoding encoding = tokenizer.encode(prompt.text(), true, false);
         long[] ids = encoding.getIds();
+        return truncate(ids, new long[ids.length], promptSequences(prompt, encoding), truncation);
+    }
+
+    /** Which text each token of a filled prompt belongs to: 0 the query, 1 the document, {@link #ADDED} the template. */
+    private static long[] promptSequences(Prompt prompt, Encoding encoding) {
         CharSpan[] spans = encoding.getCharTokenSpans();
-        long[] sequences = new long[ids.length];
-        for (int i = 0; i < ids.length; i++) {
+        long[] sequences = new long[spans.length];
+        for (int i = 0; i < spans.length; i++) {
             CharSpan span = spans[i];
             sequences[i] = span == null ? ADDED : prompt.sequenceOf(span.getStart(), span.getEnd());
         }
-        return truncate(ids, new long[ids.length], sequences, truncation);
+        return sequences;
+    }
+
+    /**
+     * A pair as {@link #encodePair}, or, when it would be cut and {@code maxWindows > 0}, as up to {@code maxWindows}
+     * overlapping windows of the document ({@link #windows}).
+     */
+    public List<Encoded> encodePairWindows(String first, String second, Truncation truncation, int maxWindows) {
+        Encoding e = tokenizer.encode(first, second, true, false);
+        return windows(e.getIds(), e.getTypeIds(), e.getSequenceIds(), truncation, maxWindows);
+    }
+
+    /** A prompt as {@link #encodePrompt}, or its document in windows as {@link #encodePairWindows}. */
+    public List<Encoded> encodePromptWindows(Prompt prompt, Truncation truncation, int maxWindows) {
+        Encoding encoding = tokenizer.encode(prompt.text(), true, false);
+        long[] ids = encoding.getIds();
+        return windows(ids, new long[ids.length], promptSequences(prompt, encoding), truncation, maxWindows);
     }
 
     /** Encodes one text with the model's special tokens, then truncates it. */
@@ -145,6 +167,66 @@ public final class TextTokenizer implements AutoCloseable {
             out++;
         }
         return new Encoded(keptIds, keptTypes, fullLength);
+    }
+
+    /**
+     * The input cut as {@link #truncate} would, if it fits or {@code maxWindows} is 0; otherwise the document's tokens
+     * (sequence 1, after its own cap) in overlapping windows, each with every added token and the query's tokens as
+     * {@code longest_first} keeps them against the whole document (the query is cut only when it alone is longer
+     * than half the room). A window holds {@code w} document tokens, all the room the query leaves; window
+     * {@code k} starts at {@code k * (w - w / 4)}, so neighbours share a quarter of a window; windows stop at the
+     * one that reaches the document's end, or at {@code maxWindows}, and the tokens beyond are dropped. Windows run
+     * from the document's start whatever the side ({@link Truncation#side()} chooses which end of the query is cut,
+     * and which end a document's own cap keeps). A window's
+     * {@link Encoded#fullLength()} counts the query uncut, so an input whose query had to be cut is still refused
+     * when truncation is off.
+     */
+    static List<Encoded> windows(long[] ids, long[] types, long[] sequences, Truncation truncation, int maxWindows) {
+        int first = 0;
+        int second = 0;
+        for (long s : sequences) {
+            if (s == 0) first++;
+            else if (s == 1) second++;
+        }
+        int added = ids.length - first - second;
+        int capFirst = cap(first, truncation.maxFirstTokens());
+        int capSecond = cap(second, truncation.maxSecondTokens());
+        int room = truncation.maxTokens() - added;
+        int[] keep = Truncation.longestFirst(capFirst, capSecond, room);
+        int width = room - keep[0];
+        if (maxWindows <= 0 || capFirst + capSecond <= room || width <= 0) {
+            return List.of(truncate(ids, types, sequences, truncation));
+        }
+        int stride = width - width / 4;
+        boolean queryFromLeft = truncation.side() == Truncation.Side.LEFT;
+        // The document's own cap keeps its end when cutting from the left, as truncate does.
+        int docFrom = queryFromLeft ? second - capSecond : 0;
+        List<Encoded> windows = new ArrayList<>();
+        for (int start = 0; windows.size() < maxWindows; start += stride) {
+            int end = Math.min(capSecond, start + width);
+            int length = added + keep[0] + (end - start);
+            long[] keptIds = new long[length];
+            long[] keptTypes = new long[length];
+            int out = 0;
+            int query = 0;
+            int doc = 0;
+            for (int i = 0; i < ids.length; i++) {
+                long s = sequences[i];
+                if (s == 0) {
+                    int position = query++;
+                    if (queryFromLeft ? position < first - keep[0] : position >= keep[0]) continue;
+                } else if (s == 1) {
+                    int position = doc++ - docFrom;
+                    if (position < start || position >= end) continue;
+                }
+                keptIds[out] = ids[i];
+                keptTypes[out] = types[i];
+                out++;
+            }
+            windows.add(new Encoded(keptIds, keptTypes, added + capFirst + (end - start)));
+            if (end == capSecond) break;
+        }
+        return windows;
     }
 
     private static int cap(int tokens, int max) {

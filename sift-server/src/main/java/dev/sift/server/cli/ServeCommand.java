@@ -137,6 +137,12 @@ public final class ServeCommand implements Callable<Integer> {
                     + " input is a 400, as in vLLM.")
     boolean autoTruncate;
 
+    @Option(names = "--max-chunks-per-doc", paramLabel = "N", defaultValue = "0",
+            description = "Score a document over the model's length as up to N overlapping windows and give it the best"
+                    + " window's score, when a rerank request does not set max_chunks_per_doc (default: ${DEFAULT-VALUE},"
+                    + " off). Cross-encoders and LLM rerankers only.")
+    int maxChunksPerDoc;
+
     @Option(names = "--max-documents", paramLabel = "N", defaultValue = "10000",
             description = "Most documents (texts, inputs) in one request (default: ${DEFAULT-VALUE}).")
     int maxDocuments;
@@ -202,6 +208,10 @@ public final class ServeCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         // The TLS files are checked before the model loads, so that a wrong path costs no loading time.
+        if (maxChunksPerDoc < 0) {
+            System.err.println("sift: --max-chunks-per-doc must be 0 (off) or a number of windows, got " + maxChunksPerDoc);
+            return 2;
+        }
         TlsFiles tls;
         try {
             tls = tlsFiles();
@@ -238,7 +248,7 @@ public final class ServeCommand implements Callable<Integer> {
         try {
             server = SiftServer.start(served, new ServerOptions(host, port, rootPath, ApiKeys.of(keys()),
                     new Limits(maxRequestBytes, maxDocuments, maxTextChars), autoTruncate,
-                    requestTimeout == null ? null : seconds(requestTimeout), timeouts, tls));
+                    requestTimeout == null ? null : seconds(requestTimeout), timeouts, tls, maxChunksPerDoc));
         } catch (RuntimeException e) {
             served.close();
             System.err.println("sift: cannot listen on " + host + ":" + port + ": " + rootMessage(e));

@@ -225,6 +225,22 @@ class ServeCommandTest {
         return line.getSubcommands().get("serve").getCommand();
     }
 
+    @Test
+    void aNegativeMaxChunksPerDocIsRefusedBeforeTheModelLoads() {
+        PrintStream original = System.err;
+        ByteArrayOutputStream err = new ByteArrayOutputStream();
+        System.setErr(new PrintStream(err, true, StandardCharsets.UTF_8));
+        int exit;
+        try {
+            exit = SiftCommand.execute(new String[] {"serve", Fixtures.model("bert-cross-encoder").toString(), "--port=0",
+                    "--max-chunks-per-doc", "-1"});
+        } finally {
+            System.setErr(original);
+        }
+        assertThat(exit).isEqualTo(2);
+        assertThat(err.toString(StandardCharsets.UTF_8)).contains("--max-chunks-per-doc must be 0 (off) or a number of windows");
+    }
+
     private static void assertRefused(String model, String message, String... extra) {
         PrintStream original = System.err;
         ByteArrayOutputStream err = new ByteArrayOutputStream();

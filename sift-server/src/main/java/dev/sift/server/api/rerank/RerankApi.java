@@ -60,7 +60,8 @@ public final class RerankApi {
 
     public void rerank(Context ctx, JsonNode body, String apiVersion) {
         ServingContext context = serving.select(ctx, body, ModelSpec::canScore, "reranking");
-        ScoreOptions options = VllmRequests.options(body, context);
+        ScoreOptions options = VllmRequests.options(body, context)
+                .withMaxChunksPerDoc(VllmRequests.maxChunksPerDoc(body, context));
         JsonNode queryNode = body.get("query");
         if (queryNode == null || queryNode.isNull()) throw ApiException.badRequest("Field required: query");
         if (!queryNode.isTextual()) {

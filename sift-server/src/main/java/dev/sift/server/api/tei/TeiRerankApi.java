@@ -21,6 +21,9 @@ import java.util.List;
  * answered with a bare array of {@code {index, score, text?}} sorted best first, and TEI's errors.
  */
 public final class TeiRerankApi {
+    /** TEI's body has no max_chunks_per_doc: only the server's --max-chunks-per-doc applies. */
+    private static final JsonNode NO_FIELDS = com.fasterxml.jackson.databind.node.JsonNodeFactory.instance.objectNode();
+
     /** The server's context: each request selects its own model's from it. */
     private final ServingContext serving;
 
@@ -63,7 +66,8 @@ public final class TeiRerankApi {
         boolean returnText = VllmRequests.optionalBoolean(body, "return_text", false);
         ScoreOptions options = ScoreOptions.DEFAULT.withTruncate(truncate, 0)
                 .withTruncationSide(VllmRequests.side(body.get("truncation_direction"), "truncation_direction"))
-                .withUseActivation(!raw).withTimeout(context.options().requestTimeout());
+                .withUseActivation(!raw).withTimeout(context.options().requestTimeout())
+                .withMaxChunksPerDoc(VllmRequests.maxChunksPerDoc(NO_FIELDS, context));
 
         PairScores scores = context.model().score(Pairing.pair(List.of(query.asText()), texts), options);
         List<Rank> ranks = new ArrayList<>(texts.size());

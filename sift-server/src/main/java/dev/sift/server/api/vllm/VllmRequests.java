@@ -1,6 +1,7 @@
 package dev.sift.server.api.vllm;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.sift.model.ModelTask;
 import dev.sift.scoring.ScoreOptions;
 import dev.sift.server.http.ApiException;
 import dev.sift.server.http.ServedModel;
@@ -107,6 +108,24 @@ public final class VllmRequests {
         if (node == null || node.isNull()) return null;
         if (!node.isTextual()) throw ApiException.badRequest(field + " must be a string");
         return node.asText();
+    }
+
+    /**
+     * Cohere v1's {@code max_chunks_per_doc} for the rerank routes: an integer of at least 1, or, absent or null,
+     * the server's {@code --max-chunks-per-doc} (which embedding models ignore). Asked of an embedding model, a 400.
+     */
+    public static int maxChunksPerDoc(JsonNode body, ServingContext context) {
+        boolean embedding = context.model().spec().task() == ModelTask.EMBEDDING;
+        JsonNode node = body.get("max_chunks_per_doc");
+        if (node == null || node.isNull()) return embedding ? 0 : context.options().maxChunksPerDoc();
+        if (!node.isIntegralNumber() || !node.canConvertToInt() || node.asInt() < 1) {
+            throw ApiException.invalidValue("max_chunks_per_doc must be an integer of at least 1", "max_chunks_per_doc");
+        }
+        if (embedding) {
+            throw ApiException.invalidValue("max_chunks_per_doc needs a cross-encoder or an LLM reranker; "
+                    + context.served().name() + " is an embedding model", "max_chunks_per_doc");
+        }
+        return node.asInt();
     }
 
     /** "left" or "right" in any case (TEI writes "Left"); absent or null is right. */
