@@ -11,6 +11,7 @@ import dev.sift.server.api.sagemaker.SageMakerApi;
 import dev.sift.server.api.vllm.VllmModelsApi;
 import dev.sift.server.api.vllm.VllmScoreApi;
 import dev.sift.server.metrics.ServerMetrics;
+import dev.sift.server.ui.TryPage;
 import io.javalin.Javalin;
 import java.security.KeyStore;
 import java.time.Duration;
@@ -102,6 +103,7 @@ public final class SiftServer implements AutoCloseable {
             routes.get("/metrics", Routes.Access.OPEN,
                     ctx -> ctx.contentType("text/plain; version=0.0.4; charset=utf-8").result(metrics.scrape()));
             routes.get("/version", Routes.Access.OPEN, ctx -> Json.write(ctx, 200, Map.of("version", SiftVersion.get())));
+            TryPage.register(routes);
             new VllmModelsApi(context).register(routes);
             if (served.model().spec().canScore()) {
                 new VllmScoreApi(context).register(routes);
