@@ -63,9 +63,10 @@ class Browser:
                 "--no-first-run", "--no-default-browser-check", "--disable-extensions", "--disable-gpu",
                 "--disable-background-networking", "--disable-component-update", "--disable-sync",
                 "--disable-dev-shm-usage", "--force-color-profile=srgb", "--hide-scrollbars", "--mute-audio",
+                # Chromium will not sandbox as root, nor in a container without user namespaces (CI); it only
+                # opens this suite's own local pages.
+                "--no-sandbox",
                 f"--window-size={width},{height}", "about:blank"]
-        if os.geteuid() == 0:
-            args.insert(1, "--no-sandbox")  # Chromium refuses to run its sandbox as root (CI containers)
         self._log = tempfile.TemporaryFile()
         self.proc = subprocess.Popen(args, stdin=subprocess.DEVNULL, stdout=self._log, stderr=self._log,
                                      preexec_fn=wire_fds, start_new_session=True,
