@@ -5,7 +5,7 @@ none of them is ever served; with it the canonical spellings are. The key never 
 /metrics, or in any body.
 
 Which routes are open is read from the server's own /openapi.json (``"security": []``): /health, /ping, /version,
-/metrics and /openapi.json, the policy of tests/clients/test_auth.py and docs/configuration.md.
+/metrics, /openapi.json and the page (/ and /ui), the policy of tests/clients/test_auth.py and docs/configuration.md.
 """
 
 from __future__ import annotations
@@ -146,11 +146,12 @@ def test_other_methods_on_model_routes_are_not_served_without_the_key(keyed: Ser
 
 
 def test_open_routes_stay_open_and_model_routes_are_all_guarded(keyed: Server, protected):
-    for path in ("/health", "/ping", "/version", "/metrics", "/openapi.json"):
+    open_paths = ("/health", "/ping", "/version", "/metrics", "/openapi.json", "/", "/ui")
+    for path in open_paths:
         for prefix in ("", "/openai", ROOT_PATH):
             r = requests.get(keyed.url + prefix + path, timeout=30)
             assert r.status_code == 200, f"{prefix}{path}: {r.status_code}"
-    opened = [p for m, p in protected if p in ("/health", "/ping", "/version", "/metrics", "/openapi.json")]
+    opened = [p for m, p in protected if p in open_paths]
     assert not opened, opened
 
 

@@ -12,6 +12,7 @@ import dev.sift.server.api.sagemaker.SageMakerApi;
 import dev.sift.server.api.vllm.VllmModelsApi;
 import dev.sift.server.api.vllm.VllmScoreApi;
 import dev.sift.server.metrics.ServerMetrics;
+import dev.sift.server.ui.TryPage;
 import io.javalin.Javalin;
 import java.security.KeyStore;
 import java.time.Duration;
@@ -108,6 +109,7 @@ public final class SiftServer implements AutoCloseable {
             routes.get("/metrics", Routes.Access.OPEN,
                     ctx -> ctx.contentType("text/plain; version=0.0.4; charset=utf-8").result(metrics.scrape()));
             routes.get("/version", Routes.Access.OPEN, ctx -> Json.write(ctx, 200, Map.of("version", SiftVersion.get())));
+            TryPage.register(routes);
             new VllmModelsApi(context).register(routes);
             // A route is served when any model can answer it; a request to a model that cannot is a 400 (ServingContext).
             if (models.any(ModelSpec::canScore)) {
