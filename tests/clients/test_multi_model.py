@@ -82,3 +82,29 @@ def test_models_lists_both_and_metrics_are_labelled_by_model(two_models: Server)
     # The embedding model's entry turned its cache off; the reranker kept the default.
     assert 'sift_cache_max_bytes{cache="score",model="reranker"}' in metrics
     assert 'sift_cache_max_bytes{cache="embedding",model="embedder"} 0.0' in metrics
+
+
+def test_the_page_offers_each_model_and_ranks_with_the_one_chosen(two_models: Server):
+    from browser import Browser, find_chromium
+
+    binary = find_chromium()
+    if binary is None:
+        reason = "no Chromium found (apt-get install chromium, or set SIFT_CHROMIUM); the page's model choice is untested"
+        print(reason)
+        pytest.skip(reason)
+    case = golden_case(EMBEDDING)
+    from urllib.parse import urlencode
+    query = urlencode([("model", "embedder"), ("run", "1"), ("q", case["text_1"])] + [("doc", d) for d in case["text_2"]])
+    with Browser(binary, 1000, 760) as browser:
+        browser.navigate(two_models.url + "/ui?" + query)
+        browser.wait_for("['done', 'error'].includes(document.body.dataset.state)")
+        page = browser.evaluate("""(() => ({
+          choices: [...document.querySelectorAll('#modelChoice option')].map((o) => o.value),
+          model: document.getElementById('model').textContent,
+          rows: [...document.querySelectorAll('#rows tr.result')].map((tr) => [Number(tr.dataset.index), Number(tr.dataset.score)]),
+        }))()""")
+    assert page["choices"] == ["reranker", "embedder"], "one choice per model, by its first name"
+    assert page["model"] == "embedder"
+    assert sorted(index for index, _ in page["rows"]) == list(range(len(case["text_2"])))
+    for index, score in page["rows"]:
+        assert score == pytest.approx(case["scores"][index], abs=1e-5)
