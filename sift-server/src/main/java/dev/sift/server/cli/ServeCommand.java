@@ -4,10 +4,7 @@ import dev.sift.SiftModel;
 import dev.sift.batching.SchedulerOptions;
 import dev.sift.cache.CacheOptions;
 import dev.sift.engine.EngineOptions;
-import dev.sift.hub.HubDownloader;
 import dev.sift.hub.HubException;
-import dev.sift.hub.HubReference;
-import dev.sift.hub.HubSettings;
 import dev.sift.model.ModelException;
 import dev.sift.model.LlmReranker;
 import dev.sift.model.ModelOptions;
@@ -23,7 +20,6 @@ import dev.sift.server.http.ServedModels;
 import dev.sift.server.http.ServerOptions;
 import dev.sift.server.http.SiftServer;
 import dev.sift.server.http.TlsFiles;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -352,23 +348,9 @@ public final class ServeCommand implements Callable<Integer> {
         ModelOptions options = new ModelOptions(parseTokens(maxModelLen), onnxFile, int8, llmRerankerFamily(), weightsFormat());
         CacheOptions cache = fitHeap(cacheOptions(), Runtime.getRuntime().maxMemory());
         ServedTask expected = task == null ? null : ServedTask.named(task);
-        String source = modelArgument();
-        Path dir;
-        String name;
-        if (source == null || (source.equals(BundledModel.ID) && !Files.isDirectory(Path.of(source)))) {
-            dir = BundledModel.materialize(siftHome());
-            name = BundledModel.ID;
-        } else if (Files.isDirectory(Path.of(source))) {
-            dir = Path.of(source);
-            name = source;
-        } else if (HubReference.parse(source) instanceof HubReference ref) {
-            dir = new HubDownloader(HubSettings.fromEnvironment()).fetch(ref, onnxFile, int8, options.weights());
-            name = ref.repoId();
-        } else {
-            throw new ModelException("model folder not found: " + Path.of(source).toAbsolutePath()
-                    + " (MODEL is a folder in Hugging Face layout or a Hub id such as org/name; without MODEL the bundled "
-                    + BundledModel.ID + " is served)");
-        }
+        ModelSource source = ModelSource.resolve(modelArgument(), onnxFile, int8, options.weights());
+        Path dir = source.dir();
+        String name = source.name();
         LOG.info("Loading {} from {}", name, dir);
         long start = System.nanoTime();
         int cores = Runtime.getRuntime().availableProcessors();
@@ -441,17 +423,11 @@ public final class ServeCommand implements Callable<Integer> {
     }
 
     private WeightsFormat weightsFormat() {
-        try {
-            return WeightsFormat.parse(weights);
-        } catch (IllegalArgumentException e) {
-            throw new ModelException("--weights " + weights + ": choose onnx, safetensors or auto");
-        }
+        return ModelSource.weightsFormat(weights);
     }
 
     private LlmReranker llmRerankerFamily() {
-        if (llmReranker == null) return null;
-        return LlmReranker.named(llmReranker).orElseThrow(() -> new ModelException("--llm-reranker " + llmReranker
-                + " is not a known family; choose one of " + LlmReranker.ids()));
+        return ModelSource.llmReranker(llmReranker);
     }
 
     /** --ssl-keyfile and --ssl-certfile, read and checked now; both or neither. Null for plain HTTP. */

@@ -7,7 +7,7 @@ import picocli.CommandLine.Command;
 /** {@code sift}: the command line. */
 @Command(name = "sift", mixinStandardHelpOptions = true, versionProvider = SiftVersion.class,
         description = "Reranking and scoring inference server.",
-        subcommands = {ServeCommand.class, CommandLine.HelpCommand.class})
+        subcommands = {ServeCommand.class, EvalCommand.class, CommandLine.HelpCommand.class})
 public final class SiftCommand implements Runnable {
 
     @CommandLine.Spec
