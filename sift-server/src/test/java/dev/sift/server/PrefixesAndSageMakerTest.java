@@ -78,4 +78,19 @@ class PrefixesAndSageMakerTest {
         assertThat(unknown.status()).isEqualTo(400);
         assertThat(unknown.json().get("error").get("message").asText()).startsWith("Cannot find suitable handler for request. Expected one of:");
     }
+
+    @Test
+    void aTeiBodyNamingABadModelIsRefusedInTeisShape() {
+        Response wrongType = server.post("/invocations", Map.of("model", 5, "query", "a", "texts", List.of("b")));
+        assertThat(wrongType.status()).isEqualTo(422);
+        assertThat(wrongType.json().get("error").asText()).isEqualTo("Input validation error: model must be a string");
+        assertThat(wrongType.json().get("error_type").asText()).isEqualTo("Validation");
+
+        Response unknown = server.post("/invocations", Map.of("model", "nope", "query", "a", "texts", List.of("b")));
+        assertThat(unknown.status()).isEqualTo(404);
+        assertThat(unknown.json().get("error_type").asText()).isEqualTo("NotFound");
+
+        Response rerank = server.post("/invocations", Map.of("model", 5, "query", "a", "documents", List.of("b")));
+        assertThat(rerank.json().get("error").get("message").asText()).isEqualTo("model must be a string");
+    }
 }

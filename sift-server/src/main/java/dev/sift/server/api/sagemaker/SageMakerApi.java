@@ -6,6 +6,7 @@ import dev.sift.model.ModelTask;
 import dev.sift.server.api.openai.EmbeddingsApi;
 import dev.sift.server.api.pooling.PoolingApi;
 import dev.sift.server.api.rerank.RerankApi;
+import dev.sift.server.api.tei.TeiErrors;
 import dev.sift.server.api.tei.TeiRerankApi;
 import dev.sift.server.api.vllm.VllmErrors;
 import dev.sift.server.api.vllm.VllmScoreApi;
@@ -45,8 +46,16 @@ public final class SageMakerApi {
     }
 
     void invoke(Context ctx, JsonNode body) {
-        // The handler chosen below selects the model again; here it decides which handler the body is for.
-        ModelSpec spec = context.select(ctx, body).model().spec();
+        // The handler chosen below selects the model again; here it decides which handler the body is for. A body
+        // that looks like TEI's hears of a bad model in TEI's shape, as every other failure of that body.
+        ModelSpec spec;
+        try {
+            spec = context.select(ctx, body).model().spec();
+        } catch (ApiException e) {
+            if (!TeiRerankApi.matches(body)) throw e;
+            TeiErrors.write(ctx, e);
+            return;
+        }
         if (spec.canScore() && TeiRerankApi.matches(body)) tei.handle(ctx, body);
         else if (spec.canScore() && RerankApi.matches(body)) rerank.rerank(ctx, body, "1");
         else if (spec.canScore() && VllmScoreApi.matches(body)) score.score(ctx, body);
