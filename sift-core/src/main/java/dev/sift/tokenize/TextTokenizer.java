@@ -128,23 +128,17 @@ public final class TextTokenizer implements AutoCloseable {
         return truncate(encoding.getIds(), encoding.getTypeIds(), encoding.getSequenceIds(), truncation);
     }
 
-    /** How many tokens belong to sequence 0 and to sequence 1; {@link #ADDED} tokens count in neither. */
-    private static int[] sequenceLengths(long[] sequences) {
-        int[] lengths = new int[2];
-        for (long s : sequences) {
-            if (s == 0 || s == 1) lengths[(int) s]++;
-        }
-        return lengths;
-    }
-
     /**
      * Cuts the tokens of sequence 0 and 1 ({@code sequences[i]}; {@link #ADDED} marks tokens that always stay) to
      * the truncation's caps and total.
      */
     private static Encoded truncate(long[] ids, long[] types, long[] sequences, Truncation truncation) {
-        int[] lengths = sequenceLengths(sequences);
-        int first = lengths[0];
-        int second = lengths[1];
+        int first = 0;
+        int second = 0;
+        for (long s : sequences) {
+            if (s == 0) first++;
+            else if (s == 1) second++;
+        }
         int added = ids.length - first - second;
         int capFirst = cap(first, truncation.maxFirstTokens());
         int capSecond = cap(second, truncation.maxSecondTokens());
@@ -188,9 +182,12 @@ public final class TextTokenizer implements AutoCloseable {
      * when truncation is off.
      */
     static List<Encoded> windows(long[] ids, long[] types, long[] sequences, Truncation truncation, int maxWindows) {
-        int[] lengths = sequenceLengths(sequences);
-        int first = lengths[0];
-        int second = lengths[1];
+        int first = 0;
+        int second = 0;
+        for (long s : sequences) {
+            if (s == 0) first++;
+            else if (s == 1) second++;
+        }
         int added = ids.length - first - second;
         int capFirst = cap(first, truncation.maxFirstTokens());
         int capSecond = cap(second, truncation.maxSecondTokens());
