@@ -30,7 +30,7 @@ import org.junit.jupiter.api.TestFactory;
 
 /**
  * The ScoringModel reproduces the fixtures' goldens (sentence-transformers' and transformers' scores, from
- * testdata/generate.py) through LangChain4j's interface and its reranking aggregator.
+ * testdata/generate.py and generate_llm.py) through LangChain4j's interface and its reranking aggregator.
  */
 class SiftScoringModelTest {
     private static final double TOLERANCE = 1e-5;
